@@ -1,0 +1,41 @@
+# Two commands for a newcomer: `make run` and `make test`. Both set up
+# whatever is missing first; every step below is skipped when up to date.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ENV := source scripts/env.sh &&
+
+RASA_VENV := .venvs/rasa/.installed
+API_VENV := .venvs/api/.installed
+SPACY := build/spacy/familyhub_en/meta.json
+
+.PHONY: run test bench setup model database clean
+
+run: setup
+	@$(ENV) scripts/run.sh
+
+test: setup
+	@$(ENV) scripts/test.sh
+
+bench: setup
+	@$(ENV) scripts/bench.sh
+
+setup: $(RASA_VENV) $(API_VENV) $(SPACY) model database
+
+$(RASA_VENV): requirements/rasa.lock
+	scripts/make_venv.sh .venvs/rasa 3.10 $<
+
+$(API_VENV): requirements/api.lock
+	scripts/make_venv.sh .venvs/api 3.11+ $<
+
+# The project's own spaCy pipeline, built from the hub directory.
+$(SPACY): $(RASA_VENV) bot/build_spacy.py data/demo/borough.yml
+	TF_CPP_MIN_LOG_LEVEL=3 .venvs/rasa/bin/python -m bot.build_spacy build/spacy/familyhub_en
+
+model: $(RASA_VENV) $(SPACY)
+	@$(ENV) scripts/train_if_changed.sh
+
+database: $(API_VENV)
+	@$(ENV) .venvs/api/bin/alembic upgrade head >/dev/null && .venvs/api/bin/python -m api.seed
+
+clean:
+	rm -rf build models var .venvs

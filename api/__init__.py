@@ -1,0 +1,1 @@
+"""The family hub api: web chat, directory, content and internal routes."""

@@ -1,0 +1,1 @@
+"""Web chat: a page, and a route that passes messages to Rasa."""

@@ -1,0 +1,41 @@
+"""Pseudonymous conversation ids for Rasa.
+
+Rasa never sees a cookie, phone number or name: the sender id is
+`HMAC-SHA256(PSEUDONYM_KEY, subject)` plus an episode. The episode is kept
+in Redis with a time to live of CONVERSATION_QUIET_SECONDS, refreshed on
+each message; after that much quiet a new episode (so a new Rasa
+conversation) starts. The shared prefix lets an erasure find every Rasa
+tracker for one family.
+"""
+
+import hashlib
+import hmac
+import secrets
+
+from redis.asyncio import Redis
+
+
+def pseudonym(key: str, subject: str) -> str:
+    return hmac.new(key.encode(), subject.encode(), hashlib.sha256).hexdigest()
+
+
+def episode_key(pseudonym_hex: str) -> str:
+    return f"conversation:{pseudonym_hex}"
+
+
+async def conversation_sender(redis: Redis, key: str, subject: str, quiet_seconds: int) -> str:
+    """The Rasa sender id for this subject's current episode."""
+    if not key:
+        raise ValueError("PSEUDONYM_KEY is not set")
+    hashed = pseudonym(key, subject)
+    name = episode_key(hashed)
+    episode = await redis.get(name)
+    if episode is None:
+        fresh = secrets.token_hex(8)
+        if await redis.set(name, fresh, ex=quiet_seconds, nx=True):
+            episode = fresh
+        else:  # another request started the episode first
+            episode = await redis.get(name) or fresh
+    else:
+        await redis.expire(name, quiet_seconds)
+    return f"{hashed}-{episode}"

@@ -1,0 +1,152 @@
+"""Reading answers, filling templates, and seeding answers from YAML."""
+
+import hashlib
+import json
+import string
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from api.content.models import Answer, utc_now
+
+CHANNELS = ("web", "sms")
+
+
+class AnswerNotFound(LookupError):
+    """No answer with this key."""
+
+
+def get_answer(session: Session, key: str, channel: str) -> str:
+    """The answer's text for a channel ("sms" or "web"), as stored now."""
+    answer = session.scalar(select(Answer).where(Answer.key == key))
+    if answer is None:
+        raise AnswerNotFound(key)
+    return answer.sms_text if channel == "sms" else answer.web_text
+
+
+def render(session: Session, key: str, channel: str, **values: object) -> str:
+    """Fill a template's `{placeholders}` (Python str.format) for a channel."""
+    return get_answer(session, key, channel).format(**values)
+
+
+def template_placeholders(text: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
+
+
+# --- phrases: small bits of family words used to build times and lists ---
+
+@lru_cache
+def _load_phrases(path: str) -> dict[str, str]:
+    with open(path, encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return {str(k): str(v) for k, v in (data.get("phrases") or {}).items()}
+
+
+def phrase(data_path: Path, key: str, **values: object) -> str:
+    """A phrase from `data/content/templates.yml` (`phrases:`), filled in."""
+    return _load_phrases(str(data_path / "content" / "templates.yml"))[key].format(**values)
+
+
+# --- seeding from data/content/*.yml ---
+
+@dataclass
+class ShippedAnswer:
+    key: str
+    topic: str
+    title: str
+    sms_text: str
+    web_text: str
+    placeholders: dict
+
+
+def content_hash(topic: str, title: str, sms_text: str, web_text: str, placeholders: dict) -> str:
+    payload = json.dumps([topic, title, sms_text, web_text, placeholders], sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def load_shipped_answers(content_dir: Path) -> list[ShippedAnswer]:
+    """Every answer in `content_dir/*.yml` files that have an `answers:` list."""
+    shipped: dict[str, ShippedAnswer] = {}
+    for path in sorted(content_dir.glob("*.yml")):
+        with path.open(encoding="utf-8") as handle:
+            data = yaml.safe_load(handle) or {}
+        if not isinstance(data, dict) or not isinstance(data.get("answers"), list):
+            continue
+        topic = str(data.get("topic", path.stem))
+        for item in data["answers"]:
+            key = item["key"]
+            if key in shipped:
+                raise ValueError(f"answer key {key!r} appears twice (second time in {path.name})")
+            shipped[key] = ShippedAnswer(
+                key=key,
+                topic=topic,
+                title=str(item.get("title", key)),
+                sms_text=str(item["sms"]).strip(),
+                web_text=str(item.get("web", item["sms"])).strip(),
+                placeholders=dict(item.get("placeholders") or {}),
+            )
+    return list(shipped.values())
+
+
+@dataclass
+class SeedReport:
+    added: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    kept_edited: int = 0
+
+
+def seed_answers(session: Session, shipped: list[ShippedAnswer]) -> SeedReport:
+    """Insert new answers; update shipped ones comms have not edited.
+
+    A row whose content still hashes to its `source_hash` is as shipped, so a
+    newer shipped version replaces it. A row comms edited in the database
+    (content no longer matches `source_hash`) is left alone.
+    """
+    report = SeedReport()
+    for item in shipped:
+        new_hash = content_hash(item.topic, item.title, item.sms_text, item.web_text, item.placeholders)
+        row = session.scalar(select(Answer).where(Answer.key == item.key))
+        if row is None:
+            session.add(Answer(
+                key=item.key, topic=item.topic, title=item.title, sms_text=item.sms_text,
+                web_text=item.web_text, placeholders=item.placeholders, version=1,
+                source_hash=new_hash, updated_at=utc_now(), updated_by="seed",
+            ))
+            report.added += 1
+            continue
+        current = content_hash(row.topic, row.title, row.sms_text, row.web_text, row.placeholders or {})
+        if current != row.source_hash:
+            report.kept_edited += 1
+        elif current == new_hash:
+            report.unchanged += 1
+        else:
+            row.topic, row.title = item.topic, item.title
+            row.sms_text, row.web_text = item.sms_text, item.web_text
+            row.placeholders = item.placeholders
+            row.source_hash = new_hash
+            row.version += 1
+            row.updated_at = utc_now()
+            row.updated_by = "seed"
+            report.updated += 1
+    session.flush()
+    return report
+
+
+def family_text(session: Session, key: str, channel: str) -> str:
+    """An answer's text, falling back to the shipped YAML if the database
+    cannot give it (so an error page still has kind words)."""
+    try:
+        return get_answer(session, key, channel)
+    except Exception:  # noqa: BLE001 - any database trouble: use the shipped words
+        session.rollback()
+    from api.settings import get_settings
+
+    for item in load_shipped_answers(get_settings().data_path / "content"):
+        if item.key == key:
+            return item.sms_text if channel == "sms" else item.web_text
+    raise AnswerNotFound(key)

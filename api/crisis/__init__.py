@@ -1,0 +1,1 @@
+"""Emergency signposting answers, and the out-of-hours warning."""

@@ -1,0 +1,1 @@
+"""Hubs, opening hours, closures, sessions and workers."""

@@ -1,0 +1,1 @@
+"""`GET /health`: is each part the api relies on answering?"""

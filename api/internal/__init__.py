@@ -1,0 +1,1 @@
+"""Routes the action server calls (`/internal/...`), behind a bearer token."""

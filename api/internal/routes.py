@@ -1,0 +1,86 @@
+"""`/internal/...` routes for the action server (see docs/contracts.md).
+
+Each route checks the bearer token, calls one service function, and
+returns `{"messages": [{"text": ...}]}`.
+"""
+
+import hmac
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from sqlalchemy.orm import Session
+
+from api.clock import get_now
+from api.content.service import AnswerNotFound, get_answer
+from api.crisis.service import crisis_support
+from api.db import get_db
+from api.deps import get_app_settings
+from api.directory import service as directory
+from api.settings import Settings
+
+Channel = Literal["web", "sms"]
+
+
+def require_actions_token(authorization: str | None = Header(default=None),
+                          settings: Settings = Depends(get_app_settings)) -> None:
+    """401 unless `Authorization: Bearer <ACTIONS_API_TOKEN>` (constant-time compare).
+    With no token configured, nothing gets in."""
+    expected = settings.actions_api_token.encode()
+    scheme, _, given = (authorization or "").partition(" ")
+    if not expected or scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), expected):
+        raise HTTPException(status_code=401, detail="missing or wrong bearer token",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+router = APIRouter(prefix="/internal", dependencies=[Depends(require_actions_token)])
+
+
+def messages(texts: list[str]) -> dict:
+    return {"messages": [{"text": text} for text in texts]}
+
+
+@router.get("/answers/{key}")
+def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
+    try:
+        return messages([get_answer(db, key, channel)])
+    except AnswerNotFound:
+        raise HTTPException(status_code=404, detail="no answer with that key")
+
+
+@router.get("/opening-hours")
+def opening_hours(hub: str = "", day: str = "", channel: Channel = "web",
+                  db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+    return messages(directory.opening_times(db, hub, day, now, channel))
+
+
+@router.get("/hubs/find")
+def find_hub(hub: str = "", postcode: str = "", channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
+    return messages(directory.find_hub(db, hub, postcode, channel))
+
+
+@router.get("/hubs/getting-there")
+def getting_there(hub: str = "", postcode: str = "", channel: Channel = "web",
+                  db: Session = Depends(get_db)) -> dict:
+    return messages(directory.getting_there(db, hub, postcode, channel))
+
+
+@router.get("/sessions")
+def sessions(day: str = "", hub: str = "", kind: str = "", age: str = "", channel: Channel = "web",
+             db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+    return messages(directory.whats_on(db, day, hub, kind, age, now, channel))
+
+
+@router.get("/talk-to-person")
+def talk_to_person(hub: str = "", channel: Channel = "web", db: Session = Depends(get_db),
+                   now: datetime = Depends(get_now)) -> dict:
+    return messages(directory.talk_to_person(db, hub, now, channel))
+
+
+@router.get("/crisis")
+def crisis(kind: str = Query(..., pattern=r"^[a-z_]{1,40}$"), channel: Channel = "web",
+           db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+    try:
+        return messages(crisis_support(db, kind, now, channel))
+    except AnswerNotFound:
+        raise HTTPException(status_code=404, detail="no crisis answer for that kind")

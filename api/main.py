@@ -1,0 +1,59 @@
+"""The FastAPI app: `create_app()` for tests, `app` for uvicorn.
+
+Run:  uvicorn api.main:app --host 127.0.0.1 --port $API_PORT
+"""
+
+import logging
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from api.chat.routes import router as chat_router
+from api.content.service import family_text
+from api.db import make_engine, make_session_factory
+from api.deps import make_redis
+from api.health.routes import router as health_router
+from api.internal.routes import router as internal_router
+from api.settings import Settings, get_settings
+
+log = logging.getLogger("api")
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        yield
+        await app.state.redis.aclose()
+        app.state.engine.dispose()
+
+    app = FastAPI(title="Family hub front door api", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.state.settings = settings
+    app.state.engine = make_engine(settings.database_url)
+    app.state.session_factory = make_session_factory(app.state.engine)
+    app.state.redis = make_redis(settings)
+
+    @app.exception_handler(Exception)
+    async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
+        """Log the error for us; give the family kind words, never a stack trace."""
+        log.error("unexpected error on %s %s: %s", request.method, request.url.path, type(error).__name__,
+                  exc_info=error)
+        try:
+            with app.state.session_factory() as session:
+                words = family_text(session, "assistant_unavailable", "web")
+        except Exception:  # noqa: BLE001
+            words = ""
+        return JSONResponse({"messages": [{"text": words}] if words else []}, status_code=500)
+
+    app.include_router(chat_router)
+    app.include_router(internal_router)
+    app.include_router(health_router)
+    return app
+
+
+# One line per chat request goes to the "api.chat" logger; show INFO when
+# run under uvicorn (basicConfig does nothing if logging is already set up).
+logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+app = create_app()

@@ -1,0 +1,104 @@
+"""Print the front door's figures (`make bench`). Never run by the tests.
+
+- NLU parse time (Rasa's /model/parse), p50 and p95
+- one chat turn through the api next to the same turn on bare Rasa REST,
+  at 1 and 10 conversations at once, p50 and p95
+- time to train the model from scratch (skip with --no-train)
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import httpx
+import yaml
+
+from tests.support.stack import REPO, RASA_BIN, start_stack
+
+BENCH_REDIS_DB = 13
+
+
+def heldout_texts() -> list[str]:
+    data = yaml.safe_load((REPO / "tests/nlu/heldout.yml").read_text())
+    texts = []
+    for block in data["nlu"]:
+        texts += [line[2:].strip() for line in block["examples"].splitlines() if line.startswith("- ")]
+    return texts
+
+
+def percentiles(samples: list[float]) -> str:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
+    return f"p50 {statistics.median(ordered) * 1000:7.1f} ms   p95 {p95 * 1000:7.1f} ms   (n={len(ordered)})"
+
+
+async def timed_turns(send, conversations: int, turns: int, texts: list[str]) -> list[float]:
+    samples: list[float] = []
+
+    async def one_conversation(index: int) -> None:
+        async with httpx.AsyncClient(timeout=120) as client:
+            sender = uuid.uuid4().hex
+            for turn in range(turns):
+                text = texts[(index * turns + turn) % len(texts)]
+                start = time.perf_counter()
+                response = await send(client, sender, text)
+                samples.append(time.perf_counter() - start)
+                response.raise_for_status()
+
+    await asyncio.gather(*(one_conversation(i) for i in range(conversations)))
+    return samples
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
+    parser.add_argument("--no-train", action="store_true", help="skip the training figure")
+    args = parser.parse_args()
+    texts = heldout_texts()
+
+    with tempfile.TemporaryDirectory() as workdir:
+        stack = start_stack(Path(workdir), BENCH_REDIS_DB)
+        try:
+            rasa, api, token = stack.rasa_url, stack.api_url, stack.env["RASA_TOKEN"]
+
+            with httpx.Client(timeout=60) as client:
+                parse_times = []
+                for text in texts:
+                    start = time.perf_counter()
+                    client.post(f"{rasa}/model/parse", params={"token": token},
+                                json={"text": text}).raise_for_status()
+                    parse_times.append(time.perf_counter() - start)
+            print(f"NLU parse (Rasa /model/parse)          {percentiles(parse_times)}")
+
+            async def via_api(client, sender, text):
+                # A fresh cookie per conversation: the client keeps it.
+                return await client.post(f"{api}/chat/messages", json={"text": text})
+
+            async def via_rasa(client, sender, text):
+                return await client.post(f"{rasa}/webhooks/rest/webhook",
+                                         json={"sender": sender, "message": text})
+
+            for conversations in (1, 10):
+                for label, send in (("chat turn through the api", via_api),
+                                    ("bare Rasa REST turn", via_rasa)):
+                    samples = asyncio.run(timed_turns(send, conversations, args.turns, texts))
+                    print(f"{label:27s} x{conversations:<2d}    {percentiles(samples)}")
+        finally:
+            stack.stop_all()
+
+    if not args.no_train:
+        with tempfile.TemporaryDirectory() as out:
+            start = time.perf_counter()
+            subprocess.run([str(RASA_BIN), "train", "--force", "--quiet", "--out", out],
+                           cwd=REPO, check=True, capture_output=True)
+            print(f"Train from scratch                     {time.perf_counter() - start:7.1f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,109 @@
+"""Custom Rasa NLU components.
+
+RiskCheck runs last in the NLU pipeline, so it sees every message whatever
+form or task is under way, and nothing after it can undo its decision: a
+message that the safety rules (``bot/risk.py``, phrases in
+``data/safety/risk_phrases.yml``) find risky becomes the ``crisis`` intent,
+with a ``risk_kind`` entity that picks the right helplines.
+
+When the classifier alone thinks a message is a crisis but no safety rule
+agrees, it is still treated as a crisis (kind ``general``, which gives every
+helpline) if the classifier is sure (``min_classifier_confidence``): a missed
+crisis costs far more than an extra list of helplines. If it is unsure, its
+next guess is used instead: measured on the held-out examples, an unsure
+"crisis" was a question about the weather or feeding, never a real crisis
+(every real one there is caught by the rules).
+
+It runs before FallbackClassifier, so a crisis is never swallowed by the
+fallback, and a doubtful guess it has demoted can still fall back.
+"""
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot import risk
+
+CRISIS_INTENT = "crisis"
+RISK_ENTITY = "risk_kind"
+GENERAL_RISK = "general"
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class RiskCheck(GraphComponent):
+    """Forces the ``crisis`` intent for any message the safety rules find risky."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "RiskCheck":
+        return cls(config)
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"min_classifier_confidence": 0.9}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._min_confidence = {**self.get_default_config(), **config}["min_classifier_confidence"]
+        self._rules = risk.load_rules()
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            found = risk.assess(message.get(TEXT) or "", self._rules)
+            intent = message.get(INTENT) or {}
+            if found:
+                _mark_as_crisis(message, found.kind)
+            elif intent.get(INTENT_NAME_KEY) == CRISIS_INTENT:
+                if intent.get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self._min_confidence:
+                    _mark_as_crisis(message, GENERAL_RISK)
+                else:
+                    _use_next_guess(message)
+        return messages
+
+
+def _mark_as_crisis(message: Message, kind: str) -> None:
+    crisis = {INTENT_NAME_KEY: CRISIS_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    message.set(INTENT, crisis, add_to_output=True)
+    # Crisis alone in the ranking: the fallback's "too close to call" check
+    # must never turn a crisis into "sorry, I didn't understand".
+    message.set(INTENT_RANKING_KEY, [crisis], add_to_output=True)
+    entities = [e for e in message.get(ENTITIES) or [] if e.get("entity") != RISK_ENTITY]
+    text = message.get(TEXT) or ""
+    entities.append(
+        {"entity": RISK_ENTITY, "value": kind, "start": 0, "end": len(text), "extractor": "RiskCheck"}
+    )
+    message.set(ENTITIES, entities, add_to_output=True)
+
+
+def _use_next_guess(message: Message) -> None:
+    ranking = [
+        item
+        for item in message.get(INTENT_RANKING_KEY) or []
+        if item.get(INTENT_NAME_KEY) != CRISIS_INTENT
+    ]
+    if ranking:
+        message.set(INTENT, ranking[0], add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -1,0 +1,11 @@
+# Rasa with the project's own spaCy pipeline and a model trained at build time.
+FROM rasa/rasa:3.6.21-full
+WORKDIR /app
+USER root
+COPY --chown=1001 config.yml domain.yml endpoints.yml credentials.yml ./
+COPY --chown=1001 bot ./bot
+COPY --chown=1001 data ./data
+RUN python -m bot.build_spacy build/spacy/familyhub_en \
+ && rasa train --fixed-model-name current --out models
+USER 1001
+ENV PYTHONPATH=/app

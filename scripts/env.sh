@@ -1,0 +1,19 @@
+# Source this file: it sets every setting the services share (see
+# docs/contracts.md). Your own values go in .env (never committed); secrets
+# that are missing there are made up once and kept in .env.
+set -a
+[ -f .env ] || : > .env
+for secret in RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY STAFF_SESSION_KEY; do
+  grep -q "^$secret=" .env || echo "$secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> .env
+done
+. ./.env
+: "${API_PORT:=8000}" "${RASA_PORT:=5005}" "${ACTIONS_PORT:=5055}"
+: "${API_URL:=http://127.0.0.1:$API_PORT}"
+: "${RASA_URL:=http://127.0.0.1:$RASA_PORT}"
+: "${ACTIONS_URL:=http://127.0.0.1:$ACTIONS_PORT}"
+: "${REDIS_HOST:=127.0.0.1}" "${REDIS_PORT:=6379}" "${REDIS_DB:=0}" "${REDIS_PASSWORD:=}"
+: "${CONVERSATION_QUIET_SECONDS:=86400}" "${CONVERSATION_EXPIRY_SECONDS:=2592000}"
+: "${DATA_DIR:=data}"
+# Quieter TensorFlow start-up inside Rasa.
+: "${TF_CPP_MIN_LOG_LEVEL:=2}"
+set +a

@@ -1,0 +1,25 @@
+"""`GET /health` reports each part the api relies on."""
+
+from tests.support.ports import unused_port
+
+
+def test_all_parts_up(make_client, fake_rasa, fake_actions):
+    response = make_client(rasa_url=fake_rasa.url, actions_url=fake_actions.url).get("/health")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "checks": {"rasa": "ok", "actions": "ok", "redis": "ok",
+                                                          "database": "ok"}}
+
+
+def test_rasa_and_actions_down(make_client):
+    response = make_client(rasa_url=f"http://127.0.0.1:{unused_port()}",
+                           actions_url=f"http://127.0.0.1:{unused_port()}").get("/health")
+    assert response.status_code == 503
+    assert response.json() == {"status": "degraded", "checks": {"rasa": "down", "actions": "down",
+                                                                "redis": "ok", "database": "ok"}}
+
+
+def test_redis_down(make_client, fake_rasa, fake_actions):
+    response = make_client(rasa_url=fake_rasa.url, actions_url=fake_actions.url,
+                           redis_port=unused_port()).get("/health")
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"rasa": "ok", "actions": "ok", "redis": "down", "database": "ok"}

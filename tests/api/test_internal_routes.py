@@ -1,0 +1,103 @@
+"""The `/internal/...` routes the action server calls."""
+
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import delete
+
+from api.content.models import Answer
+from tests.api.conftest import AUTH
+
+MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
+SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=timezone.utc)
+
+ROUTES = [
+    "/internal/answers/hours_open",
+    "/internal/opening-hours?hub=riverside&day=tmrw",
+    "/internal/hubs/find?postcode=FB1+2AB",
+    "/internal/hubs/getting-there?hub=oakfield",
+    "/internal/sessions?day=sat&kind=stay+and+play",
+    "/internal/talk-to-person",
+    "/internal/crisis?kind=testkind",
+]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-actions-token"}])
+def test_internal_routes_need_the_token(make_client, path, headers):
+    response = make_client().get(path, headers=headers)
+    assert response.status_code == 401
+    assert "messages" not in response.text
+
+
+def test_no_token_configured_means_nobody_gets_in(make_client):
+    client = make_client(actions_api_token="")
+    assert client.get("/internal/talk-to-person", headers={"Authorization": "Bearer "}).status_code == 401
+
+
+def test_opening_hours_route(make_client):
+    client = make_client(now=MONDAY_10AM)
+    response = client.get("/internal/opening-hours", params={"hub": "River Side", "day": "today", "channel": "sms"},
+                          headers=AUTH)
+    assert response.status_code == 200
+    assert response.json() == {"messages": [{"text": "Riverside Family Hub is open now. It shuts at 5pm today."}]}
+
+
+def test_empty_entities_are_fine(make_client):
+    response = make_client(now=MONDAY_10AM).get("/internal/opening-hours?hub=&day=", headers=AUTH)
+    assert response.status_code == 200
+    assert response.json()["messages"][0]["text"].startswith("Here are our hub times today.")
+
+
+def test_find_hub_getting_there_sessions_and_talk_to_person(make_client):
+    client = make_client(now=MONDAY_10AM)
+    found = client.get("/internal/hubs/find", params={"postcode": "fb7 1xx"}, headers=AUTH).json()
+    assert "Oakfield Family Hub" in found["messages"][0]["text"]
+    travel = client.get("/internal/hubs/getting-there", params={"hub": "oakfield"}, headers=AUTH).json()
+    assert len(travel["messages"]) == 2 and "Acorn Road" in travel["messages"][0]["text"]
+    sessions = client.get("/internal/sessions", params={"day": "sat", "kind": "stay & play"}, headers=AUTH).json()
+    assert "Saturday stay and play at Millbrook Family Hub, on Saturday 10am to 12pm." in sessions["messages"][0]["text"]
+    person = client.get("/internal/talk-to-person", params={"hub": "northgate"}, headers=AUTH).json()
+    assert [m["text"] for m in person["messages"]] == [
+        "You can talk to someone on our phone line, 01632 960000. The line is open now, until 5pm. "
+        "We are happy to help.",
+        "You can also call Northgate Family Hub on 01632 960202.",
+    ]
+
+
+def test_answers_route_by_channel_and_404(make_client):
+    client = make_client()
+    sms = client.get("/internal/answers/chat_too_long?channel=sms", headers=AUTH)
+    assert sms.status_code == 200 and "1,000 letters" in sms.json()["messages"][0]["text"]
+    assert client.get("/internal/answers/no_such_answer", headers=AUTH).status_code == 404
+    assert client.get("/internal/answers/hours_open?channel=fax", headers=AUTH).status_code == 422
+
+
+@pytest.fixture
+def crisis_fixture(session_factory):
+    """A crisis answer of our own, so these tests do not depend on the
+    shipped crisis wording."""
+    with session_factory() as session, session.begin():
+        session.execute(delete(Answer).where(Answer.key == "crisis_testkind"))
+        session.add(Answer(key="crisis_testkind", topic="test", title="test", sms_text="Call 999 now (sms).",
+                           web_text="Call 999 now (web).", placeholders={}))
+    yield
+    with session_factory() as session, session.begin():
+        session.execute(delete(Answer).where(Answer.key == "crisis_testkind"))
+
+
+def test_crisis_while_the_front_door_is_open_is_one_message(make_client, crisis_fixture):
+    response = make_client(now=MONDAY_10AM).get("/internal/crisis?kind=testkind&channel=sms", headers=AUTH)
+    assert response.json() == {"messages": [{"text": "Call 999 now (sms)."}]}
+
+
+def test_crisis_out_of_hours_says_nobody_will_see_it_until_monday(make_client, crisis_fixture):
+    response = make_client(now=SATURDAY_NIGHT).get("/internal/crisis?kind=testkind", headers=AUTH)
+    texts = [m["text"] for m in response.json()["messages"]]
+    assert texts[0] == "Call 999 now (web)."
+    assert texts[1] == ("Our hub team is not at work now. Nobody at the hub will see your messages until "
+                        "9am on Monday. If anyone is in danger now, call 999.")
+
+
+def test_crisis_unknown_kind_is_404(make_client):
+    assert make_client().get("/internal/crisis?kind=nothing_like_this", headers=AUTH).status_code == 404

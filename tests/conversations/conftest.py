@@ -1,0 +1,76 @@
+"""Whole conversations through the api, with the trained model, the real
+action server and real Redis (see tests/support/stack.py)."""
+from pathlib import Path
+
+import httpx
+import pytest
+import redis
+import yaml
+
+from tests.support.stack import MODEL, start_stack
+
+REPO = Path(__file__).resolve().parents[2]
+REDIS_DB = 14  # kept apart from `make run` (0) and the api tests (15)
+
+
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory):
+    if not MODEL.exists():
+        pytest.fail("No trained model: `make test` trains one before the tests run.")
+    workdir = tmp_path_factory.mktemp("stack")
+    running = start_stack(workdir, REDIS_DB)
+    yield running
+    running.stop_all()
+
+
+@pytest.fixture(scope="session")
+def tracker_redis(stack):
+    env = stack.env
+    client = redis.Redis(host=env["REDIS_HOST"], port=int(env["REDIS_PORT"]),
+                         db=REDIS_DB, password=env["REDIS_PASSWORD"] or None)
+    client.flushdb()
+    return client
+
+
+class Chat:
+    """One family's web chat: keeps its cookie, like a browser."""
+
+    def __init__(self, api_url: str):
+        self.http = httpx.Client(base_url=api_url, timeout=60)
+
+    def send(self, text: str) -> httpx.Response:
+        return self.http.post("/chat/messages", json={"text": text})
+
+    def say(self, text: str) -> list[str]:
+        response = self.send(text)
+        assert response.status_code == 200, response.text
+        return [message["text"] for message in response.json()["messages"]]
+
+
+@pytest.fixture
+def chat(stack):
+    return Chat(stack.api_url)
+
+
+@pytest.fixture(scope="session")
+def answers():
+    """The shipped web wording of every answer, by key."""
+    texts = {}
+    for path in sorted((REPO / "data/content").glob("*.yml")):
+        for answer in yaml.safe_load(path.read_text()).get("answers", []):
+            texts[answer["key"]] = " ".join(answer["web"].split())
+    return texts
+
+
+@pytest.fixture
+def internal(stack):
+    """Ask the api's internal routes directly, as the actions do."""
+    client = httpx.Client(base_url=stack.api_url, timeout=30,
+                          headers={"Authorization": f"Bearer {stack.env['ACTIONS_API_TOKEN']}"})
+
+    def texts(path, **query):
+        response = client.get(f"/internal/{path}", params={"channel": "web", **query})
+        assert response.status_code == 200, response.text
+        return [m["text"] for m in response.json()["messages"]]
+
+    return texts
