@@ -7,6 +7,7 @@ which channel they are on, so SMS gets the short text and web chat the longer.
 from __future__ import annotations
 
 import logging
+from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
@@ -35,11 +36,16 @@ def latest_entity(tracker: Tracker, name: str, slot: Optional[str] = None) -> Op
     return value
 
 
-class ApiAnswerAction(Action):
-    """An action whose words come from one api route."""
+class ApiAnswerAction(Action, ABC):
+    """An action whose words come from one api route. Abstract, so rasa-sdk
+    registers only the concrete actions below."""
 
     route: str = ""
     fallback_response = "utter_assistant_unavailable"
+
+    @abstractmethod
+    def name(self) -> Text:
+        ...
 
     def query(self, tracker: Tracker) -> Dict[str, Optional[str]]:
         return {}

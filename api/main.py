@@ -56,4 +56,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 # One line per chat request goes to the "api.chat" logger; show INFO when
 # run under uvicorn (basicConfig does nothing if logging is already set up).
 logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+# httpx logs every request URL at INFO; the api logs its own one line per turn.
+logging.getLogger("httpx").setLevel(logging.WARNING)
 app = create_app()

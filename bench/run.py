@@ -95,7 +95,7 @@ def main() -> None:
     if not args.no_train:
         with tempfile.TemporaryDirectory() as out:
             start = time.perf_counter()
-            subprocess.run([str(RASA_BIN), "train", "--force", "--quiet", "--out", out],
+            subprocess.run([str(RASA_BIN), "train", "--data", "data/nlu", "data/rules.yml", "--force", "--quiet", "--out", out],
                            cwd=REPO, check=True, capture_output=True)
             print(f"Train from scratch                     {time.perf_counter() - start:7.1f} s")
 

@@ -1,18 +1,17 @@
 """Custom Rasa NLU components.
 
-RiskCheck runs last in the NLU pipeline, so it sees every message whatever
-form or task is under way, and nothing after it can undo its decision: a
-message that the safety rules (``bot/risk.py``, phrases in
+RiskCheck runs on every message, after the intent classifier, whatever form
+or task is under way: a message that the safety rules (``bot/risk.py``, phrases in
 ``data/safety/risk_phrases.yml``) find risky becomes the ``crisis`` intent,
 with a ``risk_kind`` entity that picks the right helplines.
 
-When the classifier alone thinks a message is a crisis but no safety rule
-agrees, it is still treated as a crisis (kind ``general``, which gives every
-helpline) if the classifier is sure (``min_classifier_confidence``): a missed
-crisis costs far more than an extra list of helplines. If it is unsure, its
-next guess is used instead: measured on the held-out examples, an unsure
-"crisis" was a question about the weather or feeding, never a real crisis
-(every real one there is caught by the rules).
+The rules alone decide. The classifier also learns what a crisis sounds
+like, but on its own it is not trusted either way: measured on the held-out
+examples, it was sure (confidence 1.0) that "is it going to be sunny" was a
+crisis, while every real crisis there was caught by the rules. So when only
+the classifier says "crisis", its next guess is used instead. A phrase the
+rules miss is fixed in the rules, with an example, where a safeguarding lead
+can review it.
 
 It runs before FallbackClassifier, so a crisis is never swallowed by the
 fallback, and a doubtful guess it has demoted can still fall back.
@@ -40,7 +39,6 @@ from bot import risk
 
 CRISIS_INTENT = "crisis"
 RISK_ENTITY = "risk_kind"
-GENERAL_RISK = "general"
 
 
 @DefaultV1Recipe.register(
@@ -59,12 +57,7 @@ class RiskCheck(GraphComponent):
     ) -> "RiskCheck":
         return cls(config)
 
-    @staticmethod
-    def get_default_config() -> Dict[str, Any]:
-        return {"min_classifier_confidence": 0.9}
-
     def __init__(self, config: Dict[str, Any]) -> None:
-        self._min_confidence = {**self.get_default_config(), **config}["min_classifier_confidence"]
         self._rules = risk.load_rules()
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
@@ -77,10 +70,7 @@ class RiskCheck(GraphComponent):
             if found:
                 _mark_as_crisis(message, found.kind)
             elif intent.get(INTENT_NAME_KEY) == CRISIS_INTENT:
-                if intent.get(PREDICTED_CONFIDENCE_KEY, 0.0) >= self._min_confidence:
-                    _mark_as_crisis(message, GENERAL_RISK)
-                else:
-                    _use_next_guess(message)
+                _use_next_guess(message)
         return messages
 
 

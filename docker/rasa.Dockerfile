@@ -6,6 +6,6 @@ COPY --chown=1001 config.yml domain.yml endpoints.yml credentials.yml ./
 COPY --chown=1001 bot ./bot
 COPY --chown=1001 data ./data
 RUN python -m bot.build_spacy build/spacy/familyhub_en \
- && rasa train --fixed-model-name current --out models
+ && rasa train --data data/nlu data/rules.yml --fixed-model-name current --out models
 USER 1001
 ENV PYTHONPATH=/app

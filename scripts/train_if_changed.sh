@@ -12,6 +12,6 @@ if [ -f "$model" ] && [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$inputs" ]; then
 fi
 echo "Training the Rasa model (a few minutes)..."
 start=$(date +%s)
-.venvs/rasa/bin/rasa train --fixed-model-name current --out models --force --quiet
+.venvs/rasa/bin/rasa train --data data/nlu data/rules.yml --fixed-model-name current --out models --quiet
 echo "$inputs" > "$stamp"
 echo "Trained in $(( $(date +%s) - start )) seconds."

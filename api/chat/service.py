@@ -33,4 +33,8 @@ async def chat_reply(redis: Redis, settings: Settings, cookie_token: str, text: 
         texts = await send_to_rasa(settings.rasa_url, sender, message, "web", settings.rasa_timeout_seconds)
     except (AssistantUnavailable, RedisError, ValueError, OSError):
         return ChatOutcome(503, [], "assistant_unavailable")
+    if not texts:
+        # Rasa answered with nothing: its action server is down or failed.
+        # The family must never be left in silence.
+        return ChatOutcome(503, [], "assistant_unavailable")
     return ChatOutcome(200, texts)

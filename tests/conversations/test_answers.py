@@ -1,6 +1,4 @@
 """A family asks, in their own words, and gets the right answer."""
-import re
-
 import pytest
 
 
@@ -40,16 +38,16 @@ def test_opening_hours_are_worked_out_for_the_hub_and_day_asked(chat, internal):
 
 
 def test_opening_hours_for_a_named_day_across_all_hubs(chat, internal):
+    # The times themselves are checked against fixed dates in tests/api.
     reply = chat.say("what time do u open on saturday")
     assert reply == internal("opening-hours", day="saturday")
-    # One hub opens on Saturday mornings in the demo borough.
-    assert re.search(r"9:30am", flat(reply))
+    assert "Saturday" in flat(reply)
 
 
 def test_whats_on_uses_the_kind_day_and_age_given(chat, internal):
-    reply = chat.say("any stay and play on tuesday for my 2 year old")
-    assert reply == internal("sessions", kind="stay and play", day="tuesday", age="2 year old")
-    assert "stay and play" in flat(reply).lower()
+    reply = chat.say("any stay and play on monday for my 2 year old")
+    assert reply == internal("sessions", kind="stay and play", day="monday", age="2 year old")
+    assert reply != internal("sessions", day="monday")
 
 
 def test_a_hub_named_earlier_is_remembered(chat, internal):

@@ -25,7 +25,7 @@ def rasa(*args, **kwargs):
 
 
 def test_training_data_and_domain_are_consistent():
-    result = rasa("data", "validate", "--fail-on-warnings")
+    result = rasa("data", "validate", "--data", "data/nlu", "data/rules.yml", "--fail-on-warnings")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
 
 
