@@ -8,12 +8,12 @@ RASA_VENV := .venvs/rasa/.installed
 API_VENV := .venvs/api/.installed
 SPACY := build/spacy/familyhub_en/meta.json
 
-.PHONY: run test bench setup model database clean
+.PHONY: run test bench setup model database browser clean
 
 run: setup
 	@$(ENV) scripts/run.sh
 
-test: setup
+test: setup browser
 	@$(ENV) scripts/test.sh
 
 bench: setup
@@ -36,6 +36,9 @@ model: $(RASA_VENV) $(SPACY)
 
 database: $(API_VENV)
 	@$(ENV) .venvs/api/bin/alembic upgrade head >/dev/null && .venvs/api/bin/python -m api.seed
+
+browser:
+	@scripts/ensure_chromium.sh
 
 clean:
 	rm -rf build models var .venvs

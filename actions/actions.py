@@ -11,29 +11,22 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.api_client import ApiClient, ApiUnavailable
+from actions import common
+from actions.api_client import ApiUnavailable
+from actions.common import channel_of, latest_entity, latest_intent
 
 logger = logging.getLogger(__name__)
 
-API = ApiClient()
-
 # Intents whose answer key is not the intent's own name.
-ANSWER_KEY_FOR_INTENT = {"out_of_scope": "cannot_help", "nlu_fallback": "cannot_help"}
-
-
-def channel_of(tracker: Tracker) -> str:
-    metadata = tracker.latest_message.get("metadata") or {}
-    return "sms" if metadata.get("channel") == "sms" else "web"
-
-
-def latest_entity(tracker: Tracker, name: str, slot: Optional[str] = None) -> Optional[str]:
-    """The entity in this message, else what the family told us earlier."""
-    value = next(tracker.get_latest_entity_values(name), None)
-    if value is None and slot:
-        value = tracker.get_slot(slot)
-    return value
+ANSWER_KEY_FOR_INTENT = {
+    "out_of_scope": "cannot_help",
+    "nlu_fallback": "cannot_help",
+    "affirm": "anything_else",
+    "deny": "anything_else",
+}
 
 
 class ApiAnswerAction(Action, ABC):
@@ -56,15 +49,18 @@ class ApiAnswerAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        # Whatever was offered before is no longer on the table: a later
+        # "yes" must not start a handover the family was not just offered.
+        events = [SlotSet("handover_offered", False)]
         try:
-            texts = await API.texts(self.path(tracker), channel_of(tracker), **self.query(tracker))
+            texts = await common.API.texts(self.path(tracker), channel_of(tracker), **self.query(tracker))
         except ApiUnavailable:
             logger.error("%s fell back: the api gave no answer", self.name())
             dispatcher.utter_message(response=self.fallback_response)
-            return []
+            return events
         for text in texts:
             dispatcher.utter_message(text=text)
-        return []
+        return events
 
 
 class ActionAnswer(ApiAnswerAction):
@@ -74,7 +70,7 @@ class ActionAnswer(ApiAnswerAction):
         return "action_answer"
 
     def path(self, tracker: Tracker) -> str:
-        intent = (tracker.latest_message.get("intent") or {}).get("name") or "nlu_fallback"
+        intent = latest_intent(tracker) or "nlu_fallback"
         return f"answers/{ANSWER_KEY_FOR_INTENT.get(intent, intent)}"
 
 

@@ -1,13 +1,15 @@
 """The one place the action server speaks to the api.
 
-Every call returns the texts to send, already in family words, or raises
-``ApiUnavailable`` so the action can fall back to words from ``domain.yml``.
+Every call returns the api's JSON, or raises ``ApiUnavailable`` so the action
+can fall back to words from ``domain.yml``. Calls are retried a couple of
+times; a POST that creates something carries an idempotency key, so a retry
+never makes two.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Dict, List, Optional
+from typing import Any, Dict, List, Optional
 
 import aiohttp
 
@@ -22,30 +24,57 @@ class ApiUnavailable(Exception):
     """The api could not give an answer (down, slow, or refused the request)."""
 
 
+class ApiRefused(ApiUnavailable):
+    """The api answered, but refused the request (4xx); ``body`` says why."""
+
+    def __init__(self, path: str, status: int, body: Dict[str, Any]) -> None:
+        super().__init__(f"{path}: {status}")
+        self.status = status
+        self.body = body
+
+
 class ApiClient:
     def __init__(self, settings: Optional[ActionSettings] = None) -> None:
         self._settings = settings or load_settings()
 
-    async def texts(self, path: str, channel: str, **query: Optional[str]) -> List[str]:
-        """GET an ``/internal`` route and return the texts it answered with."""
-        params: Dict[str, str] = {"channel": channel}
-        params.update({k: v for k, v in query.items() if v})
+    async def call(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Optional[Dict[str, str]] = None,
+        json: Optional[Dict[str, Any]] = None,
+        headers: Optional[Dict[str, str]] = None,
+    ) -> Dict[str, Any]:
+        """Call an ``/internal`` route and return its JSON body."""
         url = f"{self._settings.api_url}/internal/{path.lstrip('/')}"
-        headers = {"Authorization": f"Bearer {self._settings.api_token}"}
+        all_headers = {"Authorization": f"Bearer {self._settings.api_token}", **(headers or {})}
         timeout = aiohttp.ClientTimeout(total=self._settings.timeout_seconds)
         for attempt, delay in enumerate((0.0, *RETRY_DELAYS)):
             await asyncio.sleep(delay)
             try:
                 async with aiohttp.ClientSession(timeout=timeout) as session:
-                    async with session.get(url, params=params, headers=headers) as response:
+                    async with session.request(
+                        method, url, params=params, json=json, headers=all_headers
+                    ) as response:
                         if response.status >= 500:
                             logger.warning("api answered %s for %s", response.status, path)
                             continue
-                        if response.status != 200:
+                        body = await response.json(content_type=None)
+                        if response.status >= 400:
                             logger.error("api refused %s with %s", path, response.status)
-                            raise ApiUnavailable(f"{path}: {response.status}")
-                        body = await response.json()
-                        return [m["text"] for m in body["messages"] if m.get("text")]
-            except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+                            raise ApiRefused(path, response.status, body or {})
+                        return body
+            except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
                 logger.warning("api call %s failed (try %d): %s", path, attempt + 1, type(error).__name__)
         raise ApiUnavailable(path)
+
+    async def texts(self, path: str, channel: str, **query: Optional[str]) -> List[str]:
+        """GET a route that answers with texts for the family."""
+        params: Dict[str, str] = {"channel": channel}
+        params.update({k: v for k, v in query.items() if v})
+        return message_texts(await self.call("GET", path, params=params))
+
+
+def message_texts(body: Dict[str, Any]) -> List[str]:
+    return [m["text"] for m in body.get("messages", []) if m.get("text")]

@@ -11,11 +11,15 @@ from fastapi.responses import JSONResponse
 
 from api.chat.routes import router as chat_router
 from api.content.service import family_text
+from api.crypto import use_key
 from api.db import make_engine, make_session_factory
 from api.deps import make_redis
 from api.health.routes import router as health_router
 from api.internal.routes import router as internal_router
+from api.referrals.internal_routes import router as referrals_internal_router
+from api.referrals.staff_routes import router as referrals_staff_router
 from api.settings import Settings, get_settings
+from api.staff.routes import install_staff
 
 log = logging.getLogger("api")
 
@@ -34,6 +38,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.redis = make_redis(settings)
+    use_key(settings.data_encryption_key)  # personal data at rest (api/crypto.py)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -49,7 +54,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(chat_router)
     app.include_router(internal_router)
+    app.include_router(referrals_internal_router)
+    app.include_router(referrals_staff_router)
     app.include_router(health_router)
+    install_staff(app)
     return app
 
 

@@ -2,6 +2,9 @@
 
 Run after `alembic upgrade head`:  python -m api.seed
 
+Demo staff accounts (data/demo/staff.yml) are added only when
+DEMO_STAFF_PASSWORD is set.
+
 Safe to run again: rows are matched by their keys and updated in place,
 never duplicated. Answers that comms have edited in the database are kept
 (see `api.content.service.seed_answers`).
@@ -22,6 +25,7 @@ from api.directory.models import (
     Worker, WorkerShift,
 )
 from api.settings import get_settings
+from api.staff.seed import load_staff, seed_staff
 
 log = logging.getLogger(__name__)
 
@@ -166,8 +170,13 @@ def main() -> None:
     engine = make_engine(settings.database_url)
     with make_session_factory(engine)() as session, session.begin():
         report = seed_all(session, settings.data_path)
+        staff_count = 0
+        if settings.demo_staff_password:
+            staff_count = seed_staff(session, load_staff(settings.data_path / "demo" / "staff.yml"),
+                                     settings.demo_staff_password)
     log.info("seeded directory; answers added=%d updated=%d unchanged=%d kept_edited=%d",
              report.added, report.updated, report.unchanged, report.kept_edited)
+    log.info("demo staff accounts: %s", staff_count or "none (DEMO_STAFF_PASSWORD is not set)")
 
 
 if __name__ == "__main__":

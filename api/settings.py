@@ -3,6 +3,7 @@
 Nothing else in `api/` reads `os.environ`: ask `get_settings()`.
 """
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,9 +36,22 @@ class Settings(BaseSettings):
     conversation_expiry_seconds: int = 2592000
     secure_cookies: bool = False
 
+    staff_session_idle_seconds: int = 28800
+    staff_login_attempts: int = 5
+    staff_lockout_seconds: int = 600
+    demo_staff_password: str = ""
+
+    # Personal data at rest (see api/crypto.py). Empty: the api refuses to
+    # write or read names, phone numbers and the family's words.
+    data_encryption_key: str = ""
+    # A family is told a worker will be in touch by this long after the
+    # worker's next shift starts ("by 10am on Tuesday" for a 9am start).
+    referral_contact_within_minutes: int = 60
+
     health_timeout_seconds: float = 2.0
     data_dir: Path = Path("data")
     timezone: str = "Europe/London"
+    clock_frozen_at: datetime | None = None  # tests only: see api/clock.py
 
     @property
     def data_path(self) -> Path:

@@ -3,6 +3,8 @@
 - NLU parse time (Rasa's /model/parse), p50 and p95
 - one chat turn through the api next to the same turn on bare Rasa REST,
   at 1 and 10 conversations at once, p50 and p95
+- from the family's last handover answer to the referral appearing on an
+  open staff queue page (its server-sent event), p50 and p95
 - time to train the model from scratch (skip with --no-train)
 """
 from __future__ import annotations
@@ -12,6 +14,7 @@ import asyncio
 import statistics
 import subprocess
 import tempfile
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -19,6 +22,8 @@ from pathlib import Path
 import httpx
 import yaml
 
+from tests.support.handover import answer_until_the_last_question
+from tests.support.staff import logged_in
 from tests.support.stack import REPO, RASA_BIN, start_stack
 
 BENCH_REDIS_DB = 13
@@ -55,9 +60,44 @@ async def timed_turns(send, conversations: int, turns: int, texts: list[str]) ->
     return samples
 
 
+def handover_to_queue(api: str, staff_password: str, handovers: int) -> list[float]:
+    """Seconds from the family's last answer to the queue page's live update."""
+    staff = logged_in(api, "frontdoor1@fernbridge.example", staff_password)
+    arrivals: list[float] = []
+    listening = threading.Event()
+
+    def listen() -> None:
+        with staff.stream("GET", "/staff/queue/events", timeout=None) as events:
+            listening.set()
+            for line in events.iter_lines():
+                if line.startswith("event: referral"):
+                    arrivals.append(time.perf_counter())
+                if len(arrivals) >= handovers:
+                    return
+
+    threading.Thread(target=listen, daemon=True).start()
+    listening.wait(30)
+    samples = []
+    for _ in range(handovers):
+        with httpx.Client(base_url=api, timeout=120) as family:
+            def say(text):
+                return [m["text"] for m in family.post("/chat/messages", json={"text": text}).json()["messages"]]
+
+            answer_until_the_last_question(say)
+            seen = len(arrivals)
+            start = time.perf_counter()
+            say("riverside")
+            deadline = time.monotonic() + 30
+            while len(arrivals) <= seen and time.monotonic() < deadline:
+                time.sleep(0.005)
+            samples.append(arrivals[seen] - start)
+    return samples
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
+    parser.add_argument("--handovers", type=int, default=10, help="handovers to time")
     parser.add_argument("--no-train", action="store_true", help="skip the training figure")
     args = parser.parse_args()
     texts = heldout_texts()
@@ -89,6 +129,9 @@ def main() -> None:
                                     ("bare Rasa REST turn", via_rasa)):
                     samples = asyncio.run(timed_turns(send, conversations, args.turns, texts))
                     print(f"{label:27s} x{conversations:<2d}    {percentiles(samples)}")
+
+            samples = handover_to_queue(api, stack.env["DEMO_STAFF_PASSWORD"], args.handovers)
+            print(f"last answer to live queue update       {percentiles(samples)}")
         finally:
             stack.stop_all()
 

@@ -3,7 +3,7 @@
 # that are missing there are made up once and kept in .env.
 set -a
 [ -f .env ] || : > .env
-for secret in RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY STAFF_SESSION_KEY; do
+for secret in RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY DATA_ENCRYPTION_KEY DEMO_STAFF_PASSWORD; do
   grep -q "^$secret=" .env || echo "$secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> .env
 done
 . ./.env

@@ -26,6 +26,8 @@ else:
 print(
     "\n  The family hub front door is running:\n"
     f"    Web chat:      {api}/chat\n"
+    f"    Staff pages:   {api}/staff  (demo logins: data/demo/staff.yml,\n"
+    "                   password DEMO_STAFF_PASSWORD in .env)\n"
     f"    Health:        {api}/health\n"
     "  Press Ctrl+C to stop.\n",
     flush=True,

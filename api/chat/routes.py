@@ -4,6 +4,7 @@ import json
 import logging
 import secrets
 import time
+from datetime import datetime
 from pathlib import Path
 
 from fastapi import APIRouter, Depends, Request
@@ -13,6 +14,7 @@ from redis.asyncio import Redis
 from sqlalchemy.orm import Session
 
 from api.chat.service import MAX_MESSAGE_CHARS, chat_reply
+from api.clock import get_now
 from api.content.service import family_text
 from api.db import get_db
 from api.deps import get_app_settings, get_redis
@@ -43,7 +45,8 @@ def chat_script() -> FileResponse:
 
 @router.post("/chat/messages")
 async def post_message(request: Request, db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
-                       settings: Settings = Depends(get_app_settings)) -> JSONResponse:
+                       settings: Settings = Depends(get_app_settings),
+                       now: datetime = Depends(get_now)) -> JSONResponse:
     started = time.monotonic()
     try:
         body = json.loads(await request.body() or b"{}")
@@ -55,7 +58,7 @@ async def post_message(request: Request, db: Session = Depends(get_db), redis: R
     if new_cookie:
         token = secrets.token_urlsafe(32)
 
-    outcome = await chat_reply(redis, settings, token, text if isinstance(text, str) else "")
+    outcome = await chat_reply(db, redis, settings, token, text if isinstance(text, str) else "", now)
     texts = [family_text(db, outcome.problem, "web")] if outcome.problem else outcome.texts
     response = JSONResponse({"messages": [{"text": t} for t in texts]}, status_code=outcome.status)
     if new_cookie:

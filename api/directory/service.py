@@ -82,6 +82,25 @@ def hub_for_postcode(session: Session, postcode: str | None) -> Hub | None:
     return None
 
 
+POSTCODE_IN_TEXT = re.compile(r"\b([A-Za-z]{1,2}[0-9][A-Za-z0-9]?)\s*([0-9][A-Za-z]{2})?\b")
+
+
+def hub_from_words(session: Session, text: str | None) -> Hub | None:
+    """The hub a family chose, by its name or by a postcode in what they wrote."""
+    hub = resolve_hub(session, text)
+    if hub is not None:
+        return hub
+    for match in POSTCODE_IN_TEXT.finditer(text or ""):
+        hub = hub_for_postcode(session, "".join(part for part in match.groups() if part))
+        if hub is not None:
+            return hub
+    return None
+
+
+def hub_not_found(session: Session, text: str, channel: str = "web") -> list[str]:
+    return [render(session, "hub_not_found", channel, hub_text=text.strip(), hub_names=_hub_names(session))]
+
+
 def resolve_kind(session: Session, text: str | None) -> SessionKind | None:
     kinds = list(session.scalars(select(SessionKind).order_by(SessionKind.id)))
 

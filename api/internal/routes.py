@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
+from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
@@ -57,6 +58,16 @@ def opening_hours(hub: str = "", day: str = "", channel: Channel = "web",
 @router.get("/hubs/find")
 def find_hub(hub: str = "", postcode: str = "", channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
     return messages(directory.find_hub(db, hub, postcode, channel))
+
+
+@router.get("/hubs/resolve")
+def resolve_hub(text: str = "", channel: Channel = "web", db: Session = Depends(get_db)):
+    """Which hub the family chose (by name or postcode): 200 with its slug and
+    name, or 404 with words that list the hubs."""
+    hub = directory.hub_from_words(db, text)
+    if hub is None:
+        return JSONResponse(status_code=404, content=messages(directory.hub_not_found(db, text, channel)))
+    return {"slug": hub.slug, "name": hub.name}
 
 
 @router.get("/hubs/getting-there")

@@ -16,6 +16,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import actions as family_actions
+from actions import common
 from actions.api_client import ApiClient
 from actions.settings import ActionSettings
 from tests.support.ports import unused_port
@@ -72,7 +73,7 @@ def api(monkeypatch):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     RecordingApi.seen = []
     settings = ActionSettings(f"http://127.0.0.1:{server.server_port}", "secret-token", 5)
-    monkeypatch.setattr(family_actions, "API", ApiClient(settings))
+    monkeypatch.setattr(common, "API", ApiClient(settings))
     yield RecordingApi.seen
     server.shutdown()
 
@@ -80,7 +81,7 @@ def api(monkeypatch):
 @pytest.fixture
 def api_down(monkeypatch):
     settings = ActionSettings(f"http://127.0.0.1:{unused_port()}", "secret-token", 1)
-    monkeypatch.setattr(family_actions, "API", ApiClient(settings))
+    monkeypatch.setattr(common, "API", ApiClient(settings))
 
 
 def test_a_content_question_asks_for_the_answer_with_that_key(api):

@@ -19,6 +19,7 @@ ROUTES = [
     "/internal/sessions?day=sat&kind=stay+and+play",
     "/internal/talk-to-person",
     "/internal/crisis?kind=testkind",
+    "/internal/hubs/resolve?text=riverside",
 ]
 
 
@@ -101,3 +102,22 @@ def test_crisis_out_of_hours_says_nobody_will_see_it_until_monday(make_client, c
 
 def test_crisis_unknown_kind_is_404(make_client):
     assert make_client().get("/internal/crisis?kind=nothing_like_this", headers=AUTH).status_code == 404
+
+
+@pytest.mark.parametrize("text, slug", [
+    ("riverside", "riverside"),
+    ("the northgate one please", "northgate"),
+    ("im in FB7 1XX", "oakfield"),
+    ("fb5", "millbrook"),
+])
+def test_the_hub_a_family_chose_by_name_or_postcode(make_client, text, slug):
+    response = make_client().get("/internal/hubs/resolve", params={"text": text}, headers=AUTH)
+    assert response.status_code == 200
+    assert response.json()["slug"] == slug
+
+
+def test_an_unknown_hub_is_404_with_the_list_of_hubs(make_client):
+    response = make_client().get("/internal/hubs/resolve", params={"text": "the moon"}, headers=AUTH)
+    assert response.status_code == 404
+    text = response.json()["messages"][0]["text"]
+    assert "the moon" in text and "Riverside Family Hub" in text

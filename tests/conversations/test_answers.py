@@ -28,7 +28,17 @@ def flat(texts):
     ],
 )
 def test_a_question_gets_its_answer(chat, answers, message, key):
-    assert flat(chat.say(message)) == answers[key]
+    assert flat(chat.say(message)[:1]) == answers[key]
+
+
+@pytest.mark.parametrize("message", [
+    "landlord has given us notice to leave",
+    "been feeling really low and lonely since having the baby",
+])
+def test_a_need_the_assistant_cannot_meet_alone_ends_with_an_offer_not_a_push(chat, message):
+    reply = chat.say(message)
+    assert len(reply) == 2
+    assert reply[1] == "Would you like someone from the family hub to get in touch with you?"
 
 
 def test_opening_hours_are_worked_out_for_the_hub_and_day_asked(chat, internal):
@@ -68,6 +78,9 @@ def test_nearest_hub_from_a_postcode(chat, internal):
     assert "Northgate" in flat(reply)
 
 
-def test_asking_for_a_person_gives_the_phone_number_and_hours(chat):
-    reply = flat(chat.say("can i speak to a real person"))
-    assert "01632 960000" in reply
+def test_asking_for_a_person_is_offered_a_handover_and_a_no_gets_the_phone_number(chat, internal):
+    assert chat.say("can i speak to a real person") == [
+        "Would you like someone from the family hub to get in touch with you?"]
+    reply = chat.say("no thanks")
+    assert reply == internal("talk-to-person")
+    assert "01632 960000" in flat(reply)

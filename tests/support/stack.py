@@ -47,7 +47,7 @@ class Stack:
             "actions": [str(RASA_BIN), "run", "actions", "--actions", "actions",
                         "-p", env["ACTIONS_PORT"]],
             "api": [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1",
-                    "--port", env["API_PORT"], "--no-access-log"],
+                    "--port", env["API_PORT"], "--no-access-log", "--timeout-graceful-shutdown", "5"],
         }[name]
 
     def start(self, name: str) -> None:
@@ -110,6 +110,8 @@ def stack_env(workdir: Path, redis_db: int, **overrides: str) -> dict:
         "RASA_TOKEN": secrets.token_hex(16),
         "ACTIONS_API_TOKEN": secrets.token_hex(16),
         "PSEUDONYM_KEY": secrets.token_hex(16),
+        "DEMO_STAFF_PASSWORD": secrets.token_urlsafe(12),
+        "DATA_ENCRYPTION_KEY": secrets.token_hex(32),
         "CONVERSATION_QUIET_SECONDS": "86400",
         "CONVERSATION_EXPIRY_SECONDS": "3600",
         "SANIC_HOST": "127.0.0.1",

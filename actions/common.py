@@ -1,0 +1,28 @@
+"""What every action needs: the api client, and what the family just said."""
+from __future__ import annotations
+
+from typing import Optional
+
+from rasa_sdk import Tracker
+
+from actions.api_client import ApiClient
+
+# Tests swap this for a client pointed elsewhere; actions use `common.API`.
+API = ApiClient()
+
+
+def channel_of(tracker: Tracker) -> str:
+    metadata = tracker.latest_message.get("metadata") or {}
+    return "sms" if metadata.get("channel") == "sms" else "web"
+
+
+def latest_intent(tracker: Tracker) -> Optional[str]:
+    return (tracker.latest_message.get("intent") or {}).get("name")
+
+
+def latest_entity(tracker: Tracker, name: str, slot: Optional[str] = None) -> Optional[str]:
+    """The entity in this message, else what the family told us earlier."""
+    value = next(tracker.get_latest_entity_values(name), None)
+    if value is None and slot:
+        value = tracker.get_slot(slot)
+    return value

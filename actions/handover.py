@@ -1,0 +1,259 @@
+"""The warm handover: offer, consent, a few questions, then a referral.
+
+Only an explicit yes to the consent question creates a referral: the family
+must say a clear yes (``data/yes_no_words.yml``) that the assistant also
+understood as "affirm". Anything else ends kindly, with other options.
+The api picks the named worker and says when they will be in touch.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+from datetime import datetime, timezone
+from typing import Any, Dict, List, Text
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions import answers, common
+from actions.api_client import ApiRefused, ApiUnavailable, message_texts
+from actions.common import channel_of, latest_intent
+
+logger = logging.getLogger(__name__)
+
+FORM_SLOTS = (
+    "consent", "family_words", "first_name", "contact_method", "phone",
+    "safe_to_contact", "contact_times", "needs", "handover_hub",
+)
+# What the family told us before the offer is their story: we do not ask again.
+STORY_INTENTS = {"send_support", "money_help", "housing_help", "low_mood", "crisis"}
+NOT_TOPICS = {
+    "greet", "thank", "goodbye", "bot_challenge", "affirm", "deny", "change_mind",
+    "talk_to_person", "nlu_fallback", "out_of_scope",
+}
+MAX_WORDS_CHARS = 1000
+
+
+def reset_form() -> List[Dict[str, Any]]:
+    return [SlotSet(name, None) for name in FORM_SLOTS] + [
+        SlotSet("handover_offered", False),
+        SlotSet("consent_wording", None),
+        SlotSet("consent_asked_at", None),
+    ]
+
+
+def response_text(domain: DomainDict, name: str) -> str:
+    return " ".join(domain["responses"][name][0]["text"].split())
+
+
+class ActionOfferHandover(Action):
+    def name(self) -> Text:
+        return "action_offer_handover"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("referral_made"):
+            dispatcher.utter_message(response="utter_already_handed_over")
+            return []
+        urgent = latest_intent(tracker) == "crisis" or bool(tracker.get_slot("handover_urgent"))
+        dispatcher.utter_message(response="utter_offer_handover_urgent" if urgent else "utter_offer_handover")
+        events: List[Dict[Text, Any]] = [SlotSet("handover_offered", True), SlotSet("handover_urgent", urgent)]
+        if latest_intent(tracker) in STORY_INTENTS:
+            story = (tracker.latest_message.get("text") or "")[:MAX_WORDS_CHARS]
+            events.append(SlotSet("family_words", story))
+        if tracker.get_slot("hub"):
+            events.append(SlotSet("handover_hub", tracker.get_slot("hub")))
+        return events
+
+
+class ActionAskConsent(Action):
+    """Asks for consent and keeps the exact words shown, and when."""
+
+    def name(self) -> Text:
+        return "action_ask_consent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_ask_consent")
+        return [
+            SlotSet("consent_wording", response_text(domain, "utter_ask_consent")),
+            SlotSet("consent_asked_at", datetime.now(timezone.utc).isoformat()),
+        ]
+
+
+class ValidateHandoverForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_handover_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> List[Text]:
+        if tracker.get_slot("consent") == "no":
+            return []  # no consent: no more questions; the submit action ends kindly
+        return domain_slots
+
+    def validate_consent(self, value: Any, dispatcher: CollectingDispatcher,
+                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        explicit_yes = latest_intent(tracker) == "affirm" and answers.yes_or_no(value) is True
+        return {"consent": "yes" if explicit_yes else "no"}
+
+    def validate_family_words(self, value: Any, dispatcher: CollectingDispatcher,
+                              tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        words = " ".join(str(value or "").split())[:MAX_WORDS_CHARS]
+        return {"family_words": words or None}
+
+    def validate_first_name(self, value: Any, dispatcher: CollectingDispatcher,
+                            tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"first_name": answers.first_name(str(value or ""))}
+
+    def validate_contact_method(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        method = answers.text_or_call(str(value or ""))
+        if method is None:
+            dispatcher.utter_message(response="utter_contact_method_unclear")
+        return {"contact_method": method}
+
+    def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        phone = answers.uk_phone(str(value or ""))
+        if phone is None:
+            dispatcher.utter_message(response="utter_phone_invalid")
+        return {"phone": phone}
+
+    def validate_safe_to_contact(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        answer = answers.yes_or_no(str(value or ""))
+        if answer is None and latest_intent(tracker) in ("affirm", "deny"):
+            answer = latest_intent(tracker) == "affirm"
+        if answer is None:
+            dispatcher.utter_message(response="utter_yes_no_unclear")
+            return {"safe_to_contact": None}
+        return {"safe_to_contact": "yes" if answer else "no"}
+
+    def validate_contact_times(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        return {"contact_times": " ".join(str(value or "").split())[:200] or None}
+
+    def validate_needs(self, value: Any, dispatcher: CollectingDispatcher,
+                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = " ".join(str(value or "").split())[:200]
+        if answers.yes_or_no(text) is False or latest_intent(tracker) == "deny":
+            return {"needs": "none"}
+        return {"needs": text or None}
+
+    async def validate_handover_hub(self, value: Any, dispatcher: CollectingDispatcher,
+                                    tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        try:
+            found = await common.API.call("GET", "hubs/resolve",
+                                   params={"text": str(value or ""), "channel": channel_of(tracker)})
+        except ApiRefused as refused:
+            for text in message_texts(refused.body):
+                dispatcher.utter_message(text=text)
+            return {"handover_hub": None}
+        except ApiUnavailable:
+            return {"handover_hub": str(value)}  # the api checks it again when the referral is made
+        return {"handover_hub": found["name"]}
+
+
+class ActionSubmitHandover(Action):
+    def name(self) -> Text:
+        return "action_submit_handover"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("consent") != "yes":
+            dispatcher.utter_message(response="utter_handover_declined")
+            return reset_form()
+        request = referral_request(tracker)
+        try:
+            body = await common.API.call("POST", "referrals", json=request,
+                                  headers={"Idempotency-Key": idempotency_key(tracker)})
+        except ApiUnavailable:
+            logger.error("the referral could not be made; the family was told to call")
+            dispatcher.utter_message(response="utter_handover_failed")
+            return reset_form()
+        for text in message_texts(body):
+            dispatcher.utter_message(text=text)
+        return reset_form() + [SlotSet("referral_made", True), SlotSet("handover_urgent", False)]
+
+
+class ActionStopHandover(Action):
+    def name(self) -> Text:
+        return "action_stop_handover"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_handover_stopped")
+        return [ActiveLoop(None), SlotSet("requested_slot", None)] + reset_form()
+
+
+class ActionWithdrawReferral(Action):
+    """The family changed their mind after the handover ("actually, don't")."""
+
+    def name(self) -> Text:
+        return "action_withdraw_referral"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> List[Dict[Text, Any]]:
+        try:
+            body = await common.API.call("POST", "referrals/withdraw", json={
+                "conversation_id": tracker.sender_id, "reason": "The family changed their mind.",
+                "channel": channel_of(tracker)})
+        except ApiUnavailable:
+            dispatcher.utter_message(response="utter_handover_failed")
+            return []
+        for text in message_texts(body):
+            dispatcher.utter_message(text=text)
+        return [SlotSet("referral_made", False)] + reset_form()
+
+
+def idempotency_key(tracker: Tracker) -> str:
+    """The same for every retry of this one handover, different for the next."""
+    seed = f"{tracker.sender_id}|{tracker.get_slot('consent_asked_at')}"
+    return hashlib.sha256(seed.encode()).hexdigest()
+
+
+def referral_request(tracker: Tracker) -> Dict[str, Any]:
+    slot = tracker.get_slot
+    safe = slot("safe_to_contact") == "yes"
+    return {
+        "conversation_id": tracker.sender_id,
+        "channel": channel_of(tracker),
+        "consent": {"wording": slot("consent_wording"), "answer": "yes", "at": slot("consent_asked_at")},
+        "family_words": slot("family_words"),
+        "first_name": slot("first_name"),
+        "contact": {
+            "method": slot("contact_method"),
+            "phone": slot("phone"),
+            "times": slot("contact_times"),
+            "safe_to_text": safe,
+            "safe_to_leave_message": safe,
+            "needs": None if slot("needs") == "none" else slot("needs"),
+        },
+        "hub": slot("handover_hub"),
+        "topics": topics(tracker),
+        "urgent": bool(slot("handover_urgent")),
+        "transcript": transcript(tracker),
+    }
+
+
+def topics(tracker: Tracker) -> List[str]:
+    seen: List[str] = []
+    for event in tracker.events:
+        if event.get("event") == "user":
+            name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+            if name and name not in NOT_TOPICS and name not in seen:
+                seen.append(name)
+    return seen
+
+
+def transcript(tracker: Tracker) -> List[Dict[str, Any]]:
+    """The conversation so far, so the worker reads the family's story once."""
+    lines = []
+    for event in tracker.events:
+        if event.get("event") in ("user", "bot") and event.get("text"):
+            at = datetime.fromtimestamp(event.get("timestamp") or 0, timezone.utc).isoformat()
+            lines.append({"from": "family" if event["event"] == "user" else "assistant",
+                          "text": event["text"], "at": at})
+    return lines

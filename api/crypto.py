@@ -1,0 +1,109 @@
+"""Field encryption for personal data at rest, and keyed hashes for look-ups.
+
+One secret, `DATA_ENCRYPTION_KEY` (any long random string; several separated
+by commas to rotate: the first encrypts, all of them decrypt). From each
+secret two keys are derived: a Fernet key that encrypts names, phone numbers
+and the family's own words, and an HMAC key for look-up hashes (so a phone
+number can be found without storing it in plain text).
+
+Columns declared as `EncryptedText` / `EncryptedJSON` are encrypted on the
+way into the database and decrypted on the way out. The key is set once per
+process by `use_key()` (the app does it from settings at start-up; tests do
+it in a fixture). With no key, writing or reading personal data raises
+`EncryptionKeyMissing`: the api refuses rather than store it in plain text.
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import re
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from sqlalchemy import Text
+from sqlalchemy.types import TypeDecorator
+
+
+class EncryptionKeyMissing(RuntimeError):
+    """DATA_ENCRYPTION_KEY is empty, so personal data cannot be written or read."""
+
+
+class FieldCipher:
+    def __init__(self, secrets: list[str]) -> None:
+        if not secrets:
+            raise EncryptionKeyMissing("DATA_ENCRYPTION_KEY is empty: refusing to handle personal data")
+        self._fernet = MultiFernet([Fernet(_derive(secret, b"fernet")) for secret in secrets])
+        self._lookup_key = hashlib.sha256(b"lookup:" + secrets[0].encode()).digest()
+
+    def encrypt(self, text: str) -> str:
+        return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
+
+    def decrypt(self, token: str) -> str:
+        try:
+            return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken as error:
+            raise EncryptionKeyMissing("stored personal data does not open with DATA_ENCRYPTION_KEY") from error
+
+    def lookup_hash(self, value: str) -> str:
+        return hmac.new(self._lookup_key, value.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _derive(secret: str, purpose: bytes) -> bytes:
+    return base64.urlsafe_b64encode(hashlib.sha256(purpose + b":" + secret.encode("utf-8")).digest())
+
+
+_cipher: FieldCipher | None = None
+
+
+def use_key(key_setting: str) -> None:
+    """Set the process's key from the DATA_ENCRYPTION_KEY setting (may be empty)."""
+    global _cipher
+    secrets = [part.strip() for part in (key_setting or "").split(",") if part.strip()]
+    _cipher = FieldCipher(secrets) if secrets else None
+
+
+def cipher() -> FieldCipher:
+    if _cipher is None:
+        raise EncryptionKeyMissing("DATA_ENCRYPTION_KEY is empty: refusing to handle personal data")
+    return _cipher
+
+
+def normalise_phone(phone: str) -> str:
+    """"07700 900123" and "+44 7700 900123" -> "+447700900123"."""
+    digits = re.sub(r"[^0-9+]", "", phone or "")
+    if digits.startswith("00"):
+        digits = "+" + digits[2:]
+    if digits.startswith("0"):
+        digits = "+44" + digits[1:]
+    return digits
+
+
+def phone_hash(phone: str) -> str:
+    """The keyed hash stored next to an encrypted phone number, for look-ups."""
+    return cipher().lookup_hash("phone:" + normalise_phone(phone))
+
+
+class EncryptedText(TypeDecorator):
+    """A text column stored as a Fernet token."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else cipher().encrypt(str(value))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else cipher().decrypt(value)
+
+
+class EncryptedJSON(TypeDecorator):
+    """Any JSON value (lists, dicts) stored as one Fernet token."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        return None if value is None else cipher().encrypt(json.dumps(value, ensure_ascii=False))
+
+    def process_result_value(self, value, dialect):
+        return None if value is None else json.loads(cipher().decrypt(value))

@@ -1,0 +1,1 @@
+"""Texts waiting to go to families."""

@@ -1,0 +1,98 @@
+"""`/internal/referrals...`: the action server hands a family to a worker
+(bearer token, see docs/contracts.md "Staff side")."""
+
+import json
+from datetime import datetime
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from redis.asyncio import Redis
+from sqlalchemy.orm import Session
+
+from api.clock import get_now
+from api.crypto import EncryptionKeyMissing
+from api.db import get_db
+from api.deps import get_app_settings, get_redis
+from api.internal.routes import require_actions_token
+from api.referrals import service
+from api.referrals.live import publish_referral_changed
+from api.settings import Settings
+
+router = APIRouter(prefix="/internal/referrals", dependencies=[Depends(require_actions_token)])
+
+
+def _messages(texts: list[str], status_code: int = 200, **extra) -> JSONResponse:
+    return JSONResponse({**extra, "messages": [{"text": text} for text in texts]}, status_code=status_code)
+
+
+def _problem(status_code: int, detail: str) -> JSONResponse:
+    return JSONResponse({"detail": detail}, status_code=status_code)
+
+
+async def _json_body(request: Request) -> object:
+    try:
+        return json.loads(await request.body() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+
+
+@router.post("")
+async def create(request: Request, idempotency_key: str | None = Header(default=None),
+                 db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
+                 settings: Settings = Depends(get_app_settings), now: datetime = Depends(get_now)) -> JSONResponse:
+    """201 (200 for a repeated Idempotency-Key) `{"referral_id", "messages"}`;
+    422 `{"detail"}` for bad input; 503 when no encryption key is set."""
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        return _problem(422, "body: send a JSON object")
+    try:
+        result = await run_in_threadpool(service.create_referral, db, body, idempotency_key or "", now)
+    except service.ReferralInvalid as error:
+        return _problem(422, str(error))
+    except EncryptionKeyMissing:
+        return _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+    referral = result.referral
+    if result.created:
+        await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
+    return _messages(result.messages, 201 if result.created else 200, referral_id=referral.reference)
+
+
+@router.post("/withdraw")
+async def withdraw(request: Request, db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
+                   settings: Settings = Depends(get_app_settings), now: datetime = Depends(get_now)) -> JSONResponse:
+    """200 `{"withdrawn": bool, "messages"}`: the family changed their mind."""
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        return _problem(422, "body: send a JSON object")
+    try:
+        referral, texts = await run_in_threadpool(
+            service.withdraw_referral, db, body.get("conversation_id"), body.get("reason", ""), now,
+            body.get("channel"))
+    except service.ReferralInvalid as error:
+        return _problem(422, str(error))
+    except EncryptionKeyMissing:
+        return _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+    if referral is not None:
+        await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
+    return _messages(texts, withdrawn=referral is not None)
+
+
+@router.post("/messages")
+async def family_message(request: Request, db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
+                         settings: Settings = Depends(get_app_settings),
+                         now: datetime = Depends(get_now)) -> JSONResponse:
+    """200 `{"attached": bool, "messages"}`; no open referral: attached false, no messages."""
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        return _problem(422, "body: send a JSON object")
+    try:
+        referral, texts = await run_in_threadpool(
+            service.add_family_message, db, body.get("conversation_id"), body.get("text"), now, body.get("channel"))
+    except service.ReferralInvalid as error:
+        return _problem(422, str(error))
+    except EncryptionKeyMissing:
+        return _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+    if referral is not None:
+        await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
+    return _messages(texts, attached=referral is not None)

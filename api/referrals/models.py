@@ -1,0 +1,98 @@
+"""Referrals: a family handed, with their consent, to a named worker.
+
+In the spirit of the DfE's "Connect families to support". Personal fields
+(name, phone, the family's words, contact times and needs, transcript,
+notes, messages, reasons a family gave) are encrypted at rest; the phone is
+also kept as a keyed hash for look-ups. `reference` is the short,
+non-guessable id staff and URLs use; never log it next to personal data.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from api.crypto import EncryptedJSON, EncryptedText
+from api.db import Base
+from api.directory.models import Hub, Worker
+from api.staff.models import StaffUser
+
+STATUSES = ("new", "claimed", "contacted", "closed", "declined", "withdrawn")
+OPEN_STATUSES = ("new", "claimed", "contacted")
+
+
+class Referral(Base):
+    __tablename__ = "referrals"
+    __table_args__ = (Index("ix_referrals_queue_order", "status", "urgent", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
+    conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    # Consent, exactly as the family saw and answered it.
+    consent_wording: Mapped[str] = mapped_column(Text)
+    consent_answer: Mapped[str] = mapped_column(String(20))
+    consent_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    first_name: Mapped[str] = mapped_column(EncryptedText)
+    family_words: Mapped[str] = mapped_column(EncryptedText)
+    transcript: Mapped[list] = mapped_column(EncryptedJSON)
+
+    contact_method: Mapped[str] = mapped_column(String(10))  # text or call
+    phone: Mapped[str] = mapped_column(EncryptedText)
+    phone_hash: Mapped[str] = mapped_column(String(64), index=True)
+    contact_times: Mapped[str] = mapped_column(EncryptedText)
+    contact_needs: Mapped[str] = mapped_column(EncryptedText)
+    safe_to_text: Mapped[bool] = mapped_column(Boolean)
+    safe_to_leave_message: Mapped[bool] = mapped_column(Boolean)
+
+    hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"))
+    topics: Mapped[list[str]] = mapped_column(JSON, default=list)
+    urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))
+    # When the family was told the worker would be in touch by.
+    contact_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Urgent and the worker was on duty: the family was told "today".
+    contact_today: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    status_reason: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    hub: Mapped[Hub] = relationship()
+    worker: Mapped[Worker] = relationship()
+    claimed_by: Mapped[StaffUser | None] = relationship()
+    events: Mapped[list["ReferralEvent"]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="ReferralEvent.id")
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class ReferralEvent(Base):
+    """One line of a referral's history: created, claimed, a note, a message
+    from the family, a text sent, a status change. `detail` is never
+    personal; words (notes, messages, texts) go in the encrypted `body`."""
+
+    __tablename__ = "referral_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    kind: Mapped[str] = mapped_column(String(40))
+    staff_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
+    detail: Mapped[dict] = mapped_column(JSON, default=dict)
+    body: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+
+    referral: Mapped[Referral] = relationship(back_populates="events")
+    staff: Mapped[StaffUser | None] = relationship()

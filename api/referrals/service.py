@@ -1,0 +1,347 @@
+"""The handover, as service functions: each one is one transaction (it
+commits), so a route or a test calls one function and the change is whole.
+
+Family-facing words come from data/content/referrals.yml. Nothing here logs
+personal data: logs carry the referral reference at most.
+"""
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from pydantic import ValidationError
+from sqlalchemy import case, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from api.content.service import render
+from api.crypto import cipher, normalise_phone, phone_hash
+from api.directory.models import Hub, Worker
+from api.directory.service import hub_for_postcode, resolve_hub
+from api.directory.wording import family_moment
+from api.outbox.service import queue_text
+from api.referrals.assignment import NobodyToAssign, assign
+from api.referrals.models import OPEN_STATUSES, Referral, ReferralEvent
+from api.referrals.schemas import FamilyMessageIn, ReferralIn, WithdrawIn, explain
+from api.settings import get_settings
+
+log = logging.getLogger("api.referrals")
+
+REFERENCE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I to misread
+# Which status a referral may move to from each status, and whether a reason is needed.
+NEXT_STATUSES = {
+    "new": {"declined"},
+    "claimed": {"contacted", "closed", "declined"},
+    "contacted": {"closed"},
+}
+NEEDS_REASON = {"closed", "declined"}
+
+
+class ReferralInvalid(ValueError):
+    """Bad input; the message says which field and why (never its value)."""
+
+
+class ReferralRefused(ReferralInvalid):
+    """The family did not say yes to sharing their details."""
+
+
+class ReferralChangeRefused(ValueError):
+    """A staff change that is not allowed now (wrong status, no reason, not safe to text)."""
+
+
+@dataclass
+class CreatedReferral:
+    referral: Referral
+    messages: list[str]
+    created: bool  # False when the Idempotency-Key was seen before
+
+
+def new_reference() -> str:
+    """"K7MQ-2XPA": short enough to read over the phone, too many to guess."""
+    chars = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+    return f"{chars[:4]}-{chars[4:]}"
+
+
+def first_word(name: str) -> str:
+    return (name or "").split()[0] if (name or "").split() else ""
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _event(referral: Referral, kind: str, now: datetime, staff=None, body: str | None = None, **detail) -> None:
+    referral.events.append(ReferralEvent(at=now, kind=kind, staff_id=getattr(staff, "id", None),
+                                         detail=detail, body=body))
+    referral.updated_at = now
+
+
+def load_referral(session: Session, reference: str) -> Referral | None:
+    return session.scalar(
+        select(Referral).options(selectinload(Referral.events), selectinload(Referral.hub),
+                                 selectinload(Referral.worker))
+        .where(Referral.reference == reference))
+
+
+def _by_idempotency_key(session: Session, key: str) -> Referral | None:
+    return session.scalar(select(Referral).options(selectinload(Referral.hub), selectinload(Referral.worker))
+                          .where(Referral.idempotency_key == key))
+
+
+# --- the family side (called by the action server) ---
+
+def confirmation(session: Session, referral: Referral, now: datetime) -> str:
+    """"Thanks Jo. Sam from Riverside Family Hub will text you by 10am on Tuesday. ..."."""
+    # Asked for a text but said texts are not safe: the worker can only call.
+    method = "text" if referral.contact_method == "text" and referral.safe_to_text else "call"
+    key = f"referral_confirmed_{method}" + ("_today" if referral.contact_today else "")
+    return render(session, key, referral.channel, first_name=referral.first_name,
+                  worker=first_word(referral.worker.name), hub=referral.hub.name,
+                  when=family_moment(_aware(referral.contact_by), now))
+
+
+def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
+    if data.hub:
+        hub = resolve_hub(session, data.hub)
+        if hub is None:
+            raise ReferralInvalid("hub: not one of our hubs")
+        return hub
+    if data.postcode:
+        hub = hub_for_postcode(session, data.postcode)
+        if hub is None:
+            raise ReferralInvalid("postcode: none of our hubs covers this postcode")
+        return hub
+    raise ReferralInvalid("hub or postcode: give one, so we know which hub to ask")
+
+
+def validate_referral(data: object) -> ReferralIn:
+    """Parse and check the action server's JSON; ReferralInvalid / ReferralRefused."""
+    try:
+        parsed = ReferralIn.model_validate(data)
+    except ValidationError as error:
+        raise ReferralInvalid(explain(error)) from None
+    if parsed.consent.answer.strip().lower() != "yes":
+        raise ReferralRefused("consent.answer: the family did not say yes, so no referral was made")
+    phone = normalise_phone(parsed.contact.phone)
+    if not (phone.startswith("+") and phone[1:].isdigit() and 10 <= len(phone) - 1 <= 15):
+        raise ReferralInvalid("contact.phone: not a phone number")
+    return parsed
+
+
+def create_referral(session: Session, data: object, idempotency_key: str, now: datetime) -> CreatedReferral:
+    """Make a referral from the family's consent and details, assign it to
+    a worker, and say when they will get in touch.
+
+    The same `idempotency_key` always gives the same referral, even when two
+    identical requests race (the unique constraint decides; the loser reads
+    the winner's row). Raises ReferralInvalid (or ReferralRefused) and
+    writes nothing for bad input.
+    """
+    key = (idempotency_key or "").strip()
+    if not key or len(key) > 200:
+        raise ReferralInvalid("Idempotency-Key: give a key of 1 to 200 characters")
+    cipher()  # no key, no personal data: refuse before doing anything
+    existing = _by_idempotency_key(session, key)
+    if existing is not None:
+        return CreatedReferral(existing, [confirmation(session, existing, now)], created=False)
+
+    parsed = validate_referral(data)
+    hub = _resolve_hub(session, parsed)
+    within = timedelta(minutes=get_settings().referral_contact_within_minutes)
+    try:
+        assignment = assign(session, hub, now, parsed.urgent, within)
+    except NobodyToAssign:
+        raise ReferralInvalid("hub: nobody works at this hub in the next 60 days") from None
+
+    referral = Referral(
+        reference=new_reference(), idempotency_key=key, conversation_id=parsed.conversation_id,
+        channel=parsed.channel, created_at=now, updated_at=now,
+        consent_wording=parsed.consent.wording, consent_answer="yes", consent_at=parsed.consent.at,
+        first_name=parsed.first_name, family_words=parsed.family_words,
+        transcript=[line.model_dump(mode="json", by_alias=True) for line in parsed.transcript],
+        contact_method=parsed.contact.method, phone=normalise_phone(parsed.contact.phone),
+        phone_hash=phone_hash(parsed.contact.phone), contact_times=parsed.contact.times,
+        contact_needs=parsed.contact.needs, safe_to_text=parsed.contact.safe_to_text,
+        safe_to_leave_message=parsed.contact.safe_to_leave_message, hub=hub,
+        topics=[topic.strip().lower() for topic in parsed.topics if topic.strip()], urgent=parsed.urgent,
+        worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today, status="new",
+    )
+    _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
+           contact_by=assignment.contact_by.isoformat())
+    session.add(referral)
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        existing = _by_idempotency_key(session, key)
+        if existing is None:
+            raise
+        return CreatedReferral(existing, [confirmation(session, existing, now)], created=False)
+    log.info("referral %s created for hub %s (urgent=%s)", referral.reference, hub.slug, referral.urgent)
+    return CreatedReferral(referral, [confirmation(session, referral, now)], created=True)
+
+
+def open_referral_for(session: Session, conversation_id: str) -> Referral | None:
+    """The newest open referral a conversation made."""
+    return session.scalar(
+        select(Referral).options(selectinload(Referral.worker), selectinload(Referral.hub))
+        .where(Referral.conversation_id == conversation_id, Referral.status.in_(OPEN_STATUSES))
+        .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(1))
+
+
+def withdraw_referral(session: Session, conversation_id: str, reason: str, now: datetime,
+                      channel: str | None = None) -> tuple[Referral | None, list[str]]:
+    """The family changed their mind: the open referral becomes withdrawn
+    (staff still see it, with the family's reason)."""
+    try:
+        parsed = WithdrawIn.model_validate({"conversation_id": conversation_id, "reason": reason or "",
+                                            "channel": channel})
+    except ValidationError as error:
+        raise ReferralInvalid(explain(error)) from None
+    referral = open_referral_for(session, parsed.conversation_id)
+    if referral is None:
+        return None, [render(session, "referral_nothing_to_withdraw", parsed.channel or "web")]
+    referral.status, referral.status_reason, referral.closed_at = "withdrawn", parsed.reason or None, now
+    _event(referral, "withdrawn", now, body=parsed.reason or None)
+    session.commit()
+    log.info("referral %s withdrawn by the family", referral.reference)
+    return referral, [render(session, "referral_withdrawn", parsed.channel or referral.channel)]
+
+
+def add_family_message(session: Session, conversation_id: str, text: str, now: datetime,
+                       channel: str | None = None) -> tuple[Referral | None, list[str]]:
+    """A message sent after the handover goes onto that conversation's open
+    referral. No open referral: (None, []) so the assistant answers as usual."""
+    try:
+        parsed = FamilyMessageIn.model_validate({"conversation_id": conversation_id, "text": text,
+                                                 "channel": channel})
+    except ValidationError as error:
+        raise ReferralInvalid(explain(error)) from None
+    referral = open_referral_for(session, parsed.conversation_id)
+    if referral is None:
+        return None, []
+    _event(referral, "family_message", now, body=parsed.text)
+    session.commit()
+    return referral, [render(session, "referral_message_added", parsed.channel or referral.channel,
+                             worker=first_word(referral.worker.name))]
+
+
+# --- the staff side ---
+
+def can_see(staff, referral: Referral) -> bool:
+    """Front door and admin see every referral; a worker only their hub's."""
+    if staff.role in ("front_door", "admin"):
+        return True
+    return staff.role == "worker" and staff.hub_slug is not None and referral.hub.slug == staff.hub_slug
+
+
+def queue(session: Session, *, hub_slug: str | None = None, status: str = "open", limit: int = 200) -> list[Referral]:
+    """Urgent first, then oldest first."""
+    query = select(Referral).options(selectinload(Referral.hub), selectinload(Referral.worker))
+    if hub_slug:
+        query = query.join(Hub, Referral.hub_id == Hub.id).where(Hub.slug == hub_slug)
+    if status == "open":
+        query = query.where(Referral.status.in_(OPEN_STATUSES))
+    elif status != "all":
+        query = query.where(Referral.status == status)
+    urgent_first = case((Referral.urgent.is_(True), 0), else_=1)
+    return list(session.scalars(query.order_by(urgent_first, Referral.created_at, Referral.id).limit(limit)))
+
+
+@dataclass
+class ClaimResult:
+    won: bool
+    holder_id: int | None
+    status: str
+
+
+def claim_referral(session: Session, referral: Referral, staff, now: datetime) -> ClaimResult:
+    """Claim a new referral. One conditional UPDATE decides, so when two
+    staff claim at once exactly one wins; the other learns who has it.
+    The winner's introduction text goes to the family (if safe to text)."""
+    result = session.execute(
+        update(Referral).where(Referral.id == referral.id, Referral.status == "new",
+                               Referral.claimed_by_id.is_(None))
+        .values(status="claimed", claimed_by_id=staff.id, claimed_at=now, updated_at=now)
+        .execution_options(synchronize_session=False))
+    if result.rowcount != 1:
+        session.rollback()
+        session.refresh(referral)
+        return ClaimResult(False, referral.claimed_by_id, referral.status)
+    session.refresh(referral)
+    _event(referral, "claimed", now, staff)
+    if referral.safe_to_text:
+        body = render(session, "referral_worker_introduction", "sms", first_name=referral.first_name,
+                      staff=first_word(staff.name), hub=referral.hub.name)
+        queue_text(session, referral.id, referral.phone, body, "worker_introduction", now)
+        _event(referral, "text_queued", now, staff, body=body, text_kind="worker_introduction")
+    else:
+        _event(referral, "introduction_not_sent", now, staff, why="not_safe_to_text")
+    session.commit()
+    return ClaimResult(True, staff.id, "claimed")
+
+
+def change_status(session: Session, referral: Referral, staff, new_status: str, reason: str, now: datetime) -> None:
+    reason = (reason or "").strip()
+    if new_status not in NEXT_STATUSES.get(referral.status, set()):
+        raise ReferralChangeRefused(f"A {referral.status} referral cannot be marked {new_status}.")
+    if new_status in NEEDS_REASON and not reason:
+        raise ReferralChangeRefused(f"Give a reason to mark this referral {new_status}.")
+    if len(reason) > 1000:
+        raise ReferralChangeRefused("The reason must be 1000 characters or fewer.")
+    old = referral.status
+    referral.status = new_status
+    referral.status_reason = reason or None
+    if new_status == "contacted":
+        referral.contacted_at = now
+    if new_status in ("closed", "declined"):
+        referral.closed_at = now
+    _event(referral, "status_changed", now, staff, body=reason or None, old=old, new=new_status)
+    session.commit()
+
+
+def add_note(session: Session, referral: Referral, staff, text: str, now: datetime) -> None:
+    text = (text or "").strip()
+    if not text:
+        raise ReferralChangeRefused("Write a note before saving it.")
+    if len(text) > 5000:
+        raise ReferralChangeRefused("A note must be 5000 characters or fewer.")
+    _event(referral, "note", now, staff, body=text)
+    session.commit()
+
+
+def reassign(session: Session, referral: Referral, staff, worker_id: int, now: datetime) -> None:
+    """Give the referral to another worker (their hub becomes its hub)."""
+    worker = session.get(Worker, worker_id)
+    if worker is None or not worker.active:
+        raise ReferralChangeRefused("Choose a worker from the list.")
+    if not referral.is_open:
+        raise ReferralChangeRefused(f"A {referral.status} referral cannot be given to someone else.")
+    old = referral.worker.key
+    referral.worker, referral.hub_id = worker, worker.hub_id
+    _event(referral, "reassigned", now, staff, old=old, new=worker.key)
+    session.commit()
+    session.refresh(referral)
+
+
+def send_text(session: Session, referral: Referral, staff, text: str, now: datetime) -> None:
+    """A text from staff to the family, via the outbox. Refused when the
+    family said texts are not safe."""
+    text = (text or "").strip()
+    if not referral.safe_to_text:
+        raise ReferralChangeRefused("Do not text this family: they told us texts are not safe.")
+    if not text:
+        raise ReferralChangeRefused("Write the text before sending it.")
+    if len(text) > 612:
+        raise ReferralChangeRefused("A text must be 612 characters or fewer (4 SMS).")
+    if not referral.is_open:
+        raise ReferralChangeRefused(f"This referral is {referral.status}: no more texts.")
+    queue_text(session, referral.id, referral.phone, text, "staff_text", now)
+    _event(referral, "text_queued", now, staff, body=text, text_kind="staff_text")
+    session.commit()
+
+
+def workers_for_reassign(session: Session) -> list[Worker]:
+    return list(session.scalars(select(Worker).options(selectinload(Worker.hub))
+                                .where(Worker.active.is_(True)).order_by(Worker.name)))

@@ -1,0 +1,195 @@
+"""The referrals queue in a real browser: a referral made by the assistant
+appears live (no reload), one front door worker claims it and a second sees
+that at once, a text goes to the outbox, and it is closed with a reason.
+axe-core finds no serious or critical problems on the queue or referral page.
+
+This file starts its own api (like `site` in conftest.py) because it needs
+to know the actions token and to set a data encryption key.
+"""
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import httpx
+import pytest
+import redis
+
+from tests.browser.conftest import CHROMIUM, REPO, _wait_until_up, axe_violations, describe, screenshot
+from tests.support.ports import unused_port
+
+# Not flushed: another run of these tests may be using it at the same time.
+# Staff sessions and login counters are keyed by random ids and hashes.
+REDIS_DB = 11
+FRONT_DOOR = "frontdoor1@fernbridge.example"       # Beth Carter
+SECOND_FRONT_DOOR = "frontdoor2@fernbridge.example"  # Kwame Mensah
+
+
+@dataclass
+class QueueSite:
+    url: str
+    password: str
+    token: str
+
+
+@pytest.fixture(scope="module")
+def queue_site(tmp_path_factory) -> Iterator[QueueSite]:
+    if not CHROMIUM.exists():
+        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
+    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    finally:
+        client.close()
+    workdir = tmp_path_factory.mktemp("queue")
+    port, password, token = unused_port(), "demo-" + secrets.token_hex(8), secrets.token_hex(16)
+    env = {**os.environ, "API_PORT": str(port), "DATABASE_URL": f"sqlite:///{workdir / 'familyhub.db'}",
+           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": str(REDIS_DB), "REDIS_PASSWORD": "",
+           "DEMO_STAFF_PASSWORD": password, "PSEUDONYM_KEY": secrets.token_hex(16), "ACTIONS_API_TOKEN": token,
+           "DATA_ENCRYPTION_KEY": secrets.token_hex(32), "RASA_TOKEN": secrets.token_hex(16),
+           "RASA_URL": f"http://127.0.0.1:{unused_port()}", "ACTIONS_URL": f"http://127.0.0.1:{unused_port()}",
+           "SECURE_COOKIES": "false"}
+    for args in (["-m", "alembic", "upgrade", "head"], ["-m", "api.seed"]):
+        subprocess.run([sys.executable, *args], cwd=REPO, env=env, check=True, capture_output=True)
+    log = workdir / "api.log"
+    with log.open("ab") as out:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
+             "--no-access-log", "--timeout-graceful-shutdown", "3"],
+            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, process, log)
+        yield QueueSite(url, password, token)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM_ARGS
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+def new_tab(chromium, queue_site):
+    context = chromium.new_context(base_url=queue_site.url, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    return context, page
+
+
+def sign_in(page, email: str, password: str) -> None:
+    page.goto("/staff/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Sign in").click()
+    assert page.url.endswith("/staff")
+
+
+def make_referral(queue_site: QueueSite, **changes) -> str:
+    body = {
+        "conversation_id": "browser-" + secrets.token_hex(4), "channel": "sms",
+        "consent": {"wording": "Can I pass this to the Riverside team?", "answer": "yes",
+                    "at": "2026-11-23T09:58:00+00:00"},
+        "family_words": "We have no money for food until Friday and my baby needs milk.",
+        "first_name": "Jo",
+        "contact": {"method": "text", "phone": "07700 900123", "times": "any time", "safe_to_text": True,
+                    "safe_to_leave_message": False, "needs": "Polish interpreter"},
+        "hub": "riverside", "topics": ["money_help"], "urgent": True,
+        "transcript": [{"from": "family", "text": "no money for food", "at": "2026-11-23T09:57:00+00:00"}],
+        **changes,
+    }
+    response = httpx.post(f"{queue_site.url}/internal/referrals", json=body, timeout=10,
+                          headers={"Authorization": f"Bearer {queue_site.token}",
+                                   "Idempotency-Key": secrets.token_hex(8)})
+    assert response.status_code == 201, response.text
+    return response.json()["referral_id"]
+
+
+def no_blocking_problems(page) -> None:
+    violations = axe_violations(page)
+    assert not violations, describe(violations)
+
+
+def test_a_referral_appears_live_is_claimed_texted_and_closed(chromium, queue_site):
+    beth_context, beth = new_tab(chromium, queue_site)
+    kwame_context, kwame = new_tab(chromium, queue_site)
+    try:
+        sign_in(beth, FRONT_DOOR, queue_site.password)
+        sign_in(kwame, SECOND_FRONT_DOOR, queue_site.password)
+        for page in (beth, kwame):
+            page.goto("/staff/queue")
+            assert page.locator("#queue-table").count() == 1, f"{page.url}: {page.inner_text('main')[:300]}"
+            page.evaluate("window.__notReloaded = true")
+        assert "There are no referrals to show." in beth.inner_text("#queue-table")
+        no_blocking_problems(beth)
+        screenshot(beth, "queue-empty")
+
+        reference = make_referral(queue_site)
+        row = beth.locator(f"tr[data-referral='{reference}']")
+        row.wait_for(state="visible", timeout=10_000)
+        assert beth.evaluate("window.__notReloaded") is True  # it came in live, with no reload
+        assert "Urgent" in row.inner_text() and "New" in row.inner_text()
+        assert "The queue was updated" in beth.inner_text("#queue-live")
+        kwame.locator(f"tr[data-referral='{reference}']").wait_for(state="visible")
+        no_blocking_problems(beth)
+        screenshot(beth, "queue-live-update")
+
+        with beth.expect_navigation():
+            row.get_by_role("link", name=reference).click()
+        assert "We have no money for food until Friday" in beth.inner_text("#family-words")
+        assert beth.locator("#no-voicemail").is_visible()
+        no_blocking_problems(beth)
+        screenshot(beth, "referral-new")
+
+        with beth.expect_navigation():
+            beth.locator("#claim").click()
+        assert "You have claimed this referral." in beth.inner_text(".govuk-notification-banner")
+        # The other front door worker sees the claim without reloading.
+        kwame_row = kwame.locator(f"tr[data-referral='{reference}']")
+        kwame_row.filter(has_text="by Beth Carter").wait_for(timeout=10_000)
+        assert "Claimed" in kwame_row.inner_text()
+        assert kwame.evaluate("window.__notReloaded") is True
+
+        beth.fill("#message", "Hi Jo, this is Beth. I can call you at 2pm today. Is that ok?")
+        with beth.expect_navigation():
+            beth.locator("#send-text").click()
+        assert "Your text is in the outbox" in beth.inner_text(".govuk-notification-banner")
+        assert "I can call you at 2pm today" in beth.inner_text("#history")
+
+        beth.check("#status-closed")
+        with beth.expect_navigation():
+            beth.locator("#change-status").click()
+        assert "Give a reason to mark this referral closed." in beth.inner_text(".govuk-error-summary")
+        no_blocking_problems(beth)
+        screenshot(beth, "referral-close-needs-reason")
+
+        beth.check("#status-closed")
+        beth.fill("#reason", "Food bank voucher sent; Jo is happy to be contacted again next week.")
+        with beth.expect_navigation():
+            beth.locator("#change-status").click()
+        assert "Closed" in beth.inner_text("main h1 + p")
+        no_blocking_problems(beth)
+        screenshot(beth, "referral-closed")
+
+        kwame_row.wait_for(state="detached", timeout=10_000)  # gone from the open queue, live
+    finally:
+        beth_context.close()
+        kwame_context.close()

@@ -1,0 +1,117 @@
+"""The warm handover, through the api with the trained model and real actions.
+
+A front-door worker's view is checked on the staff queue, logged in as a
+demo front-door member of staff.
+"""
+import re
+
+import pytest
+
+from tests.support.handover import OFFER, answer_until_the_last_question, flat
+from tests.support.staff import logged_in
+
+
+@pytest.fixture
+def front_door(stack):
+    return logged_in(stack.api_url, "frontdoor1@fernbridge.example", stack.env["DEMO_STAFF_PASSWORD"])
+
+
+def queue_html(front_door):
+    response = front_door.get("/staff/queue", params={"status": "all"})
+    assert response.status_code == 200
+    return response.text
+
+
+def references(front_door):
+    return set(re.findall(r'data-referral="([^"]+)"', queue_html(front_door)))
+
+
+def referral_page(front_door, reference):
+    response = front_door.get(f"/staff/referrals/{reference}")
+    assert response.status_code == 200
+    return " ".join(response.text.split())
+
+
+def hand_over(chat, hub="riverside", **answers):
+    """The whole handover, answering every question. Returns the last reply."""
+    answer_until_the_last_question(chat.say, **answers)
+    return flat(chat.say(hub))
+
+
+def test_consent_yes_gives_a_named_worker_the_hub_and_when(chat, front_door):
+    before = references(front_door)
+    reply = hand_over(chat)
+    assert re.search(r"Thanks Jo\. \w+ from Riverside Family Hub will text you by .+\. "
+                     r"You won't need to explain everything again\.", reply), reply
+    (reference,) = references(front_door) - before
+    # What the family sends afterwards goes to the same worker.
+    worker = re.search(r"Thanks Jo\. (\w+) from", reply).group(1)
+    later = flat(chat.say("also my youngest has asthma"))
+    assert f"I have added this to your request. {worker} will see it." in later
+    # The worker reads the family's story in their own words: told once.
+    page = referral_page(front_door, reference)
+    for words in ("we have been told to leave our flat", "also my youngest has asthma",
+                  "07700 900123", "after 3pm", "Riverside Family Hub"):
+        assert words in page, words
+
+
+@pytest.mark.parametrize("answer", ["no", "not now", "maybe later", "im not sure",
+                                    "what will you share", "yes but not till next week"])
+def test_anything_but_a_clear_yes_makes_no_referral(chat, front_door, answer):
+    before = references(front_door)
+    assert OFFER in flat(chat.say("can i talk to someone at the hub"))
+    chat.say("yes")
+    reply = flat(chat.say(answer))
+    assert "I have not shared anything" in reply
+    assert references(front_door) == before
+
+
+def test_the_family_can_stop_halfway(chat):
+    chat.say("can i talk to someone")
+    chat.say("yes")
+    chat.say("yes")
+    assert "Nothing has been shared" in flat(chat.say("actually i changed my mind"))
+
+
+def test_the_family_can_change_their_mind_after_the_handover(chat, front_door):
+    before = references(front_door)
+    hand_over(chat, name="sam", story="money is really tight and we have no food")
+    (reference,) = references(front_door) - before
+    reply = flat(chat.say("actually dont contact me"))
+    assert "nobody will get in touch" in reply
+    assert "Withdrawn" in referral_page(front_door, reference)
+
+
+def test_a_crisis_is_answered_then_an_urgent_handover_is_offered(chat, front_door):
+    reply = chat.say("i cant go on i want to end it all")
+    assert "116 123" in flat(reply)
+    assert "as soon as they can" in reply[-1]
+    chat.say("yes")
+    # What they already told us is their story: we do not ask for it again.
+    assert "What name" in flat(chat.say("yes"))
+    for answer in ("alex", "call", "07700 900123", "no", "any time", "no"):
+        chat.say(answer)
+    before = references(front_door)
+    reply = flat(chat.say("FB3 4CD"))
+    assert "Thanks Alex" in reply and "Northgate Family Hub" in reply and "call you" in reply
+    (reference,) = references(front_door) - before
+    page = referral_page(front_door, reference)
+    assert "Urgent" in page and "i cant go on i want to end it all" in page
+
+
+@pytest.fixture(scope="module")
+def bank_holiday_weekend(tmp_path_factory):
+    """The whole stack on Saturday 29 May 2027, 11am: Monday is the late May
+    bank holiday, so the hub's next working day is Tuesday."""
+    from tests.conversations.conftest import Chat
+    from tests.support.stack import start_stack
+
+    stack = start_stack(tmp_path_factory.mktemp("bank-holiday"), 13,
+                        CLOCK_FROZEN_AT="2027-05-29T11:00:00+01:00")
+    yield Chat(stack.api_url)
+    stack.stop_all()
+
+
+def test_out_of_hours_on_a_bank_holiday_weekend_the_family_is_told_tuesday(bank_holiday_weekend):
+    reply = hand_over(bank_holiday_weekend, name="kim")
+    assert re.search(r"Thanks Kim\. \w+ from Riverside Family Hub will text you by .*Tuesday", reply), reply

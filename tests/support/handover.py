@@ -1,0 +1,20 @@
+"""A family going through the whole handover, answering every question.
+Used by the conversation tests and by bench/."""
+
+OFFER = "Would you like someone from the family hub to get in touch with you?"
+
+
+def flat(texts):
+    return " ".join(" ".join(texts).split())
+
+
+def answer_until_the_last_question(say, *, first="can someone from the hub get in touch",
+                                   story="we have been told to leave our flat", name="jo", method="text"):
+    """Everything up to "Which family hub is best for you?"; `say(text)` returns the replies."""
+    assert OFFER in flat(say(first))
+    assert "Is it OK to share this with the family hub team?" in flat(say("yes please"))
+    steps = [("yes", "In your own words"), (story, "What name"), (name, "text or a phone call"),
+             (method, "phone number"), ("07700 900123", "safe for us to text"), ("yes", "What times"),
+             ("after 3pm", "interpreter"), ("no", "Which family hub")]
+    for answer, next_question in steps:
+        assert next_question in flat(say(answer)), f"after {answer!r}"
