@@ -36,6 +36,7 @@ class Site:
     url: str
     password: str
     log: Path
+    actions_token: str
 
 
 def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
@@ -64,11 +65,12 @@ def site(tmp_path_factory) -> Iterator[Site]:
         pytest.skip("Redis is not running on 127.0.0.1:6379")
     client.flushdb()
     workdir = tmp_path_factory.mktemp("browser")
-    port = unused_port()
+    port, actions_token = unused_port(), secrets.token_hex(16)
     env = {**os.environ, "API_PORT": str(port), "DATABASE_URL": f"sqlite:///{workdir / 'familyhub.db'}",
            "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": str(REDIS_DB), "REDIS_PASSWORD": "",
            "DEMO_STAFF_PASSWORD": DEMO_PASSWORD, "PSEUDONYM_KEY": secrets.token_hex(16),
-           "ACTIONS_API_TOKEN": secrets.token_hex(16), "RASA_TOKEN": secrets.token_hex(16),
+           "ACTIONS_API_TOKEN": actions_token, "DATA_ENCRYPTION_KEY": secrets.token_hex(32),
+           "RASA_TOKEN": secrets.token_hex(16),
            "RASA_URL": f"http://127.0.0.1:{unused_port()}", "ACTIONS_URL": f"http://127.0.0.1:{unused_port()}",
            "SECURE_COOKIES": "false"}
     for args in (["-m", "alembic", "upgrade", "head"], ["-m", "api.seed"]):
@@ -77,11 +79,11 @@ def site(tmp_path_factory) -> Iterator[Site]:
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--no-access-log"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+             "--no-access-log", "--timeout-graceful-shutdown", "3"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
         _wait_until_up(url, process, log)
-        yield Site(url=url, password=DEMO_PASSWORD, log=log)
+        yield Site(url=url, password=DEMO_PASSWORD, log=log, actions_token=actions_token)
     finally:
         process.terminate()
         try:

@@ -1,94 +1,21 @@
 """The referrals queue in a real browser: a referral made by the assistant
 appears live (no reload), one front door worker claims it and a second sees
 that at once, a text goes to the outbox, and it is closed with a reason.
-axe-core finds no serious or critical problems on the queue or referral page.
+axe-core finds no serious or critical problems on the queue or referral page."""
 
-This file starts its own api (like `site` in conftest.py) because it needs
-to know the actions token and to set a data encryption key.
-"""
-
-import os
 import secrets
-import subprocess
-import sys
-from collections.abc import Iterator
-from dataclasses import dataclass
 
 import httpx
 import pytest
-import redis
 
-from tests.browser.conftest import CHROMIUM, REPO, _wait_until_up, axe_violations, describe, screenshot
-from tests.support.ports import unused_port
+from tests.browser.conftest import Site, axe_violations, describe, screenshot
 
-# Not flushed: another run of these tests may be using it at the same time.
-# Staff sessions and login counters are keyed by random ids and hashes.
-REDIS_DB = 11
 FRONT_DOOR = "frontdoor1@fernbridge.example"       # Beth Carter
 SECOND_FRONT_DOOR = "frontdoor2@fernbridge.example"  # Kwame Mensah
 
 
-@dataclass
-class QueueSite:
-    url: str
-    password: str
-    token: str
-
-
-@pytest.fixture(scope="module")
-def queue_site(tmp_path_factory) -> Iterator[QueueSite]:
-    if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
-    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    finally:
-        client.close()
-    workdir = tmp_path_factory.mktemp("queue")
-    port, password, token = unused_port(), "demo-" + secrets.token_hex(8), secrets.token_hex(16)
-    env = {**os.environ, "API_PORT": str(port), "DATABASE_URL": f"sqlite:///{workdir / 'familyhub.db'}",
-           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": str(REDIS_DB), "REDIS_PASSWORD": "",
-           "DEMO_STAFF_PASSWORD": password, "PSEUDONYM_KEY": secrets.token_hex(16), "ACTIONS_API_TOKEN": token,
-           "DATA_ENCRYPTION_KEY": secrets.token_hex(32), "RASA_TOKEN": secrets.token_hex(16),
-           "RASA_URL": f"http://127.0.0.1:{unused_port()}", "ACTIONS_URL": f"http://127.0.0.1:{unused_port()}",
-           "SECURE_COOKIES": "false"}
-    for args in (["-m", "alembic", "upgrade", "head"], ["-m", "api.seed"]):
-        subprocess.run([sys.executable, *args], cwd=REPO, env=env, check=True, capture_output=True)
-    log = workdir / "api.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--no-access-log", "--timeout-graceful-shutdown", "3"],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, process, log)
-        yield QueueSite(url, password, token)
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    from tests.browser.conftest import CHROMIUM_ARGS
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
-
-
-def new_tab(chromium, queue_site):
-    context = chromium.new_context(base_url=queue_site.url, viewport={"width": 1280, "height": 900})
+def new_tab(browser, site):
+    context = browser.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(10_000)
     return context, page
@@ -103,7 +30,7 @@ def sign_in(page, email: str, password: str) -> None:
     assert page.url.endswith("/staff")
 
 
-def make_referral(queue_site: QueueSite, **changes) -> str:
+def make_referral(site: Site, **changes) -> str:
     body = {
         "conversation_id": "browser-" + secrets.token_hex(4), "channel": "sms",
         "consent": {"wording": "Can I pass this to the Riverside team?", "answer": "yes",
@@ -116,8 +43,8 @@ def make_referral(queue_site: QueueSite, **changes) -> str:
         "transcript": [{"from": "family", "text": "no money for food", "at": "2026-11-23T09:57:00+00:00"}],
         **changes,
     }
-    response = httpx.post(f"{queue_site.url}/internal/referrals", json=body, timeout=10,
-                          headers={"Authorization": f"Bearer {queue_site.token}",
+    response = httpx.post(f"{site.url}/internal/referrals", json=body, timeout=10,
+                          headers={"Authorization": f"Bearer {site.actions_token}",
                                    "Idempotency-Key": secrets.token_hex(8)})
     assert response.status_code == 201, response.text
     return response.json()["referral_id"]
@@ -128,12 +55,12 @@ def no_blocking_problems(page) -> None:
     assert not violations, describe(violations)
 
 
-def test_a_referral_appears_live_is_claimed_texted_and_closed(chromium, queue_site):
-    beth_context, beth = new_tab(chromium, queue_site)
-    kwame_context, kwame = new_tab(chromium, queue_site)
+def test_a_referral_appears_live_is_claimed_texted_and_closed(browser, site):
+    beth_context, beth = new_tab(browser, site)
+    kwame_context, kwame = new_tab(browser, site)
     try:
-        sign_in(beth, FRONT_DOOR, queue_site.password)
-        sign_in(kwame, SECOND_FRONT_DOOR, queue_site.password)
+        sign_in(beth, FRONT_DOOR, site.password)
+        sign_in(kwame, SECOND_FRONT_DOOR, site.password)
         for page in (beth, kwame):
             page.goto("/staff/queue")
             assert page.locator("#queue-table").count() == 1, f"{page.url}: {page.inner_text('main')[:300]}"
@@ -142,7 +69,7 @@ def test_a_referral_appears_live_is_claimed_texted_and_closed(chromium, queue_si
         no_blocking_problems(beth)
         screenshot(beth, "queue-empty")
 
-        reference = make_referral(queue_site)
+        reference = make_referral(site)
         row = beth.locator(f"tr[data-referral='{reference}']")
         row.wait_for(state="visible", timeout=10_000)
         assert beth.evaluate("window.__notReloaded") is True  # it came in live, with no reload
