@@ -1,9 +1,8 @@
 """A family asks, in their own words, and gets the right answer."""
+
 import pytest
 
-
-def flat(texts):
-    return " ".join(" ".join(texts).split())
+from tests.support.handover import flat
 
 
 @pytest.mark.parametrize(

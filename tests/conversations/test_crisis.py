@@ -1,8 +1,6 @@
 """Crisis comes first: every message is checked, whatever else is going on."""
 
-
-def flat(texts):
-    return " ".join(" ".join(texts).split())
+from tests.support.handover import flat
 
 
 def test_thoughts_of_suicide_get_999_samaritans_and_shout(chat):
