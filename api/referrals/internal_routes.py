@@ -30,6 +30,17 @@ def _problem(status_code: int, detail: str) -> JSONResponse:
     return JSONResponse({"detail": detail}, status_code=status_code)
 
 
+async def _run(service_function, *args) -> tuple[object, JSONResponse | None]:
+    """Run a service function off the event loop; turn its refusals into
+    the route's answer: 422 for bad input, 503 with no encryption key."""
+    try:
+        return await run_in_threadpool(service_function, *args), None
+    except service.ReferralInvalid as error:
+        return None, _problem(422, str(error))
+    except EncryptionKeyMissing:
+        return None, _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+
+
 async def _json_body(request: Request) -> object:
     try:
         return json.loads(await request.body() or b"null")
@@ -46,12 +57,9 @@ async def create(request: Request, idempotency_key: str | None = Header(default=
     body = await _json_body(request)
     if not isinstance(body, dict):
         return _problem(422, "body: send a JSON object")
-    try:
-        result = await run_in_threadpool(service.create_referral, db, body, idempotency_key or "", now)
-    except service.ReferralInvalid as error:
-        return _problem(422, str(error))
-    except EncryptionKeyMissing:
-        return _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+    result, problem = await _run(service.create_referral, db, body, idempotency_key or "", now)
+    if problem:
+        return problem
     referral = result.referral
     if result.created:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
@@ -65,14 +73,11 @@ async def withdraw(request: Request, db: Session = Depends(get_db), redis: Redis
     body = await _json_body(request)
     if not isinstance(body, dict):
         return _problem(422, "body: send a JSON object")
-    try:
-        referral, texts = await run_in_threadpool(
-            service.withdraw_referral, db, body.get("conversation_id"), body.get("reason", ""), now,
-            body.get("channel"))
-    except service.ReferralInvalid as error:
-        return _problem(422, str(error))
-    except EncryptionKeyMissing:
-        return _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+    result, problem = await _run(service.withdraw_referral, db, body.get("conversation_id"),
+                                 body.get("reason", ""), now, body.get("channel"))
+    if problem:
+        return problem
+    referral, texts = result
     if referral is not None:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
     return _messages(texts, withdrawn=referral is not None)
@@ -86,13 +91,11 @@ async def family_message(request: Request, db: Session = Depends(get_db), redis:
     body = await _json_body(request)
     if not isinstance(body, dict):
         return _problem(422, "body: send a JSON object")
-    try:
-        referral, texts = await run_in_threadpool(
-            service.add_family_message, db, body.get("conversation_id"), body.get("text"), now, body.get("channel"))
-    except service.ReferralInvalid as error:
-        return _problem(422, str(error))
-    except EncryptionKeyMissing:
-        return _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+    result, problem = await _run(service.add_family_message, db, body.get("conversation_id"),
+                                 body.get("text"), now, body.get("channel"))
+    if problem:
+        return problem
+    referral, texts = result
     if referral is not None:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
     return _messages(texts, attached=referral is not None)
