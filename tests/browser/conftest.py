@@ -6,27 +6,20 @@ download (`playwright install`) is never used. Screenshots go to
 var/screenshots/.
 """
 
-import os
-import secrets
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import httpx
 import pytest
 import redis
 
-from tests.support.ports import unused_port
+from tests.support.stack import Stack, prepare_database, stack_env
 
 REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 REDIS_DB = 12
-DEMO_PASSWORD = "demo-password-" + secrets.token_hex(8)
 SCREENSHOTS = REPO / "var" / "screenshots"
 BLOCKING_IMPACTS = ("serious", "critical")
 
@@ -39,58 +32,30 @@ class Site:
     actions_token: str
 
 
-def _wait_until_up(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the api stopped at start-up:\n{log.read_text(errors='replace')[-3000:]}")
-        try:
-            if httpx.get(f"{url}/staff/login", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.3)
-    raise RuntimeError(f"the api did not start:\n{log.read_text(errors='replace')[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def site(tmp_path_factory) -> Iterator[Site]:
     """The api on a free loopback port, with the demo staff seeded."""
     if not CHROMIUM.exists():
         pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
-    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_DB)
+    workdir = tmp_path_factory.mktemp("browser")
+    env = stack_env(workdir, REDIS_DB)
+    client = redis.Redis(host=env["REDIS_HOST"], port=int(env["REDIS_PORT"]), db=REDIS_DB,
+                         password=env["REDIS_PASSWORD"] or None)
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+        pytest.skip(f"Redis is not running on {env['REDIS_HOST']}:{env['REDIS_PORT']}")
     client.flushdb()
-    workdir = tmp_path_factory.mktemp("browser")
-    port, actions_token = unused_port(), secrets.token_hex(16)
-    env = {**os.environ, "API_PORT": str(port), "DATABASE_URL": f"sqlite:///{workdir / 'familyhub.db'}",
-           "REDIS_HOST": "127.0.0.1", "REDIS_PORT": "6379", "REDIS_DB": str(REDIS_DB), "REDIS_PASSWORD": "",
-           "DEMO_STAFF_PASSWORD": DEMO_PASSWORD, "PSEUDONYM_KEY": secrets.token_hex(16),
-           "ACTIONS_API_TOKEN": actions_token, "DATA_ENCRYPTION_KEY": secrets.token_hex(32),
-           "RASA_TOKEN": secrets.token_hex(16),
-           "RASA_URL": f"http://127.0.0.1:{unused_port()}", "ACTIONS_URL": f"http://127.0.0.1:{unused_port()}",
-           "SECURE_COOKIES": "false"}
-    for args in (["-m", "alembic", "upgrade", "head"], ["-m", "api.seed"]):
-        subprocess.run([sys.executable, *args], cwd=REPO, env=env, check=True, capture_output=True)
-    log = workdir / "api.log"
-    with log.open("ab") as out:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "api.main:app", "--host", "127.0.0.1", "--port", str(port),
-             "--no-access-log", "--timeout-graceful-shutdown", "3"], cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    url = f"http://127.0.0.1:{port}"
+    prepare_database(env)
+    # The api alone: Rasa and the action server are not needed for staff pages.
+    api = Stack(workdir=workdir, env=env)
+    api.start("api")
     try:
-        _wait_until_up(url, process, log)
-        yield Site(url=url, password=DEMO_PASSWORD, log=log, actions_token=actions_token)
+        api.wait_until_healthy(timeout=60, path="/staff/login")
+        yield Site(url=api.api_url, password=env["DEMO_STAFF_PASSWORD"], log=workdir / "api.log",
+                   actions_token=env["ACTIONS_API_TOKEN"])
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        api.stop_all()
         client.flushdb()
         client.close()
 

@@ -71,7 +71,8 @@ class Stack:
         for name in list(self.processes):
             self.stop(name)
 
-    def wait_until_healthy(self, timeout: float = 240) -> None:
+    def wait_until_healthy(self, timeout: float = 240, path: str = "/health") -> None:
+        """Until the api answers 200 at `path` (by default: every part is up)."""
         deadline = time.monotonic() + timeout
         last = None
         while time.monotonic() < deadline:
@@ -79,7 +80,7 @@ class Stack:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} stopped at start-up:\n{self.log_tail(name)}")
             try:
-                last = httpx.get(f"{self.api_url}/health", timeout=5)
+                last = httpx.get(f"{self.api_url}{path}", timeout=5)
                 if last.status_code == 200:
                     return
             except httpx.HTTPError:
