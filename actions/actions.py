@@ -64,7 +64,18 @@ class ApiAnswerAction(Action, ABC):
 
 
 class ActionAnswer(ApiAnswerAction):
-    """Answers a question whose answer is a piece of content, by intent."""
+    """Answers a question whose answer is a piece of content, by intent.
+
+    A message it could not really answer (out of scope, not understood, or
+    understood with low confidence) is also reported to the api for the
+    comms team's "what we could not answer" page, in the background: the
+    family's answer never waits for it or depends on it."""
+
+    # Below this intent confidence an answer counts as a guess. Rasa's
+    # FallbackClassifier (config.yml) already turns anything under 0.5
+    # into nlu_fallback.
+    LOW_CONFIDENCE_BELOW = 0.7
+    UNANSWERED_REASONS = {"out_of_scope": "out_of_scope", "nlu_fallback": "fallback"}
 
     def name(self) -> Text:
         return "action_answer"
@@ -72,6 +83,38 @@ class ActionAnswer(ApiAnswerAction):
     def path(self, tracker: Tracker) -> str:
         intent = latest_intent(tracker) or "nlu_fallback"
         return f"answers/{ANSWER_KEY_FOR_INTENT.get(intent, intent)}"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        report = self.unanswered_report(tracker)
+        if report:
+            common.API.report_in_background("unanswered", report)
+        return events
+
+    @classmethod
+    def unanswered_report(cls, tracker: Tracker) -> Optional[Dict[str, Any]]:
+        """The body for POST /internal/unanswered, or None for a message
+        that was answered with confidence. For a fallback, `intent` is the
+        assistant's best guess (the top intent it did not trust)."""
+        message = tracker.latest_message or {}
+        text = (message.get("text") or "").strip()
+        intent = message.get("intent") or {}
+        name, confidence = intent.get("name") or "nlu_fallback", float(intent.get("confidence") or 0.0)
+        reason = cls.UNANSWERED_REASONS.get(name)
+        if reason is None and confidence >= cls.LOW_CONFIDENCE_BELOW:
+            return None
+        if not text or text.startswith("/"):  # nothing typed, or a button's intent
+            return None
+        if name == "nlu_fallback":
+            guess = next((i for i in message.get("intent_ranking") or [] if i.get("name") != "nlu_fallback"), {})
+            name, confidence = guess.get("name") or "", float(guess.get("confidence") or 0.0)
+        entities = [{"entity": e.get("entity"), "start": e.get("start"), "end": e.get("end")}
+                    for e in message.get("entities") or [] if "start" in e and "end" in e]
+        return {"conversation_id": tracker.sender_id, "channel": channel_of(tracker), "text": text,
+                "intent": name, "confidence": round(confidence, 3), "reason": reason or "low_confidence",
+                "entities": entities}
 
 
 class ActionOpeningHours(ApiAnswerAction):
@@ -102,21 +145,6 @@ class ActionGettingThere(ActionFindHub):
 
     def name(self) -> Text:
         return "action_getting_there"
-
-
-class ActionWhatsOn(ApiAnswerAction):
-    route = "sessions"
-
-    def name(self) -> Text:
-        return "action_whats_on"
-
-    def query(self, tracker: Tracker) -> Dict[str, Optional[str]]:
-        return {
-            "day": latest_entity(tracker, "day"),
-            "hub": latest_entity(tracker, "hub", "hub"),
-            "kind": latest_entity(tracker, "session_kind"),
-            "age": latest_entity(tracker, "age"),
-        }
 
 
 class ActionTalkToPerson(ApiAnswerAction):

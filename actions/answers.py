@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import yaml
 
@@ -61,3 +61,81 @@ def first_name(text: str) -> Optional[str]:
     if not name or len(name) > 40 or any(ch.isdigit() for ch in name):
         return None
     return " ".join(part[:1].upper() + part[1:] for part in name.split()[:3])
+
+
+def uk_mobile(text: str) -> Optional[str]:
+    """A UK mobile number (07..., +447...), for texts; None for anything else."""
+    phone = uk_phone(text)
+    if phone is None or not re.fullmatch(r"07[1-57-9]\d{2} \d{6}", phone):
+        return None
+    return phone
+
+
+NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2, "both": 2, "twins": 2,
+}
+ORDINALS = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4, "4th": 4,
+            "fifth": 5, "5th": 5}
+
+
+def _digits_for_words(text: str) -> str:
+    plain = _plain(text)
+    for word, number in NUMBER_WORDS.items():
+        plain = re.sub(rf"\b{word}\b", str(number), plain)
+    return plain
+
+
+def option_number(text: str, how_many: int) -> Optional[int]:
+    """Which item of a numbered list of `how_many` the family chose (1-based):
+    "2", "number 2", "the second one", "the last one"; None if unclear."""
+    plain = re.sub(r"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th) one\b", r"\1", _plain(text))
+    chosen = [number for word, number in ORDINALS.items() if re.search(rf"\b{word}\b", plain)]
+    if re.search(r"\blast\b", plain):
+        chosen.append(how_many)
+    chosen += [int(n) for n in re.findall(r"\b(\d{1,2})\b", _digits_for_words(plain))]
+    if len(set(chosen)) != 1 or not 1 <= chosen[0] <= how_many:
+        return None
+    return chosen[0]
+
+
+AGE_PART = re.compile(
+    r"\b(\d{1,2})\s*(months?|mths?|mnths?|m\b|weeks?|wks?|years?|yrs?|yr|y|yo)?(?:\s*old)?\b")
+
+
+def party_of_children(text: str) -> Tuple[Optional[int], List[int]]:
+    """How many children, and their ages in months, from an answer like
+    "2, aged 1 and 3", "one, 6 months" or "3". Ages without a unit are years.
+    The count is None when there is no number at all."""
+    parts = [(int(n), (unit or "").lower()) for n, unit in AGE_PART.findall(_digits_for_words(text))]
+    if not parts:
+        return None, []
+
+    def months(number: int, unit: str) -> int:
+        if unit.startswith(("m",)):
+            return number
+        if unit.startswith("w"):
+            return number // 4
+        return number * 12
+
+    first, first_unit = parts[0]
+    if len(parts) == 1:
+        return (1, [months(first, first_unit)]) if first_unit else (first, [])
+    if first_unit:  # "18 months and 3 years": every number is an age
+        return len(parts), [months(n, u) for n, u in parts]
+    return first, [months(n, u) for n, u in parts[1:]]
+
+
+def how_many_adults(text: str) -> Optional[int]:
+    """Grown ups coming: a number, or "just me" / "me and my partner"."""
+    plain = _plain(text)
+    numbers = [int(n) for n in re.findall(r"\b(\d{1,2})\b", _digits_for_words(plain))]
+    if len(numbers) == 1:
+        return numbers[0]
+    if numbers:
+        return None
+    if re.search(r"\b(?:me|i) (?:and|&) (?:my|the|his|her)\b|\bboth of us\b|\bus 2\b", plain):
+        return 2
+    if re.search(r"\b(?:just|only) (?:me|myself|mum|dad|1)\b|^(?:me|myself|mum|dad|i am|im)$", plain):
+        return 1
+    return None

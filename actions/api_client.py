@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Set
 
 import aiohttp
 
@@ -18,6 +18,7 @@ from actions.settings import ActionSettings, load_settings
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = (0.2, 1.0)
+REPORT_TIMEOUT_SECONDS = 3.0
 
 
 class ApiUnavailable(Exception):
@@ -36,6 +37,7 @@ class ApiRefused(ApiUnavailable):
 class ApiClient:
     def __init__(self, settings: Optional[ActionSettings] = None) -> None:
         self._settings = settings or load_settings()
+        self._reports: Set["asyncio.Future[bool]"] = set()  # kept so they are not dropped mid-flight
 
     async def call(
         self,
@@ -68,6 +70,35 @@ class ApiClient:
             except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as error:
                 logger.warning("api call %s failed (try %d): %s", path, attempt + 1, type(error).__name__)
         raise ApiUnavailable(path)
+
+    async def report(self, path: str, json: Dict[str, Any]) -> bool:
+        """POST something the api only records (one try, a short wait).
+        Never raises: a refusal or failure is logged, without the body
+        (it may hold the family's words), and False returned."""
+        url = f"{self._settings.api_url}/internal/{path.lstrip('/')}"
+        headers = {"Authorization": f"Bearer {self._settings.api_token}"}
+        timeout = aiohttp.ClientTimeout(total=min(self._settings.timeout_seconds, REPORT_TIMEOUT_SECONDS))
+        try:
+            async with aiohttp.ClientSession(timeout=timeout) as session:
+                async with session.post(url, json=json, headers=headers) as response:
+                    if response.status >= 400:
+                        logger.warning("api did not record %s: %s", path, response.status)
+                        return False
+                    return True
+        except Exception as error:  # noqa: BLE001 - a report must never break an answer
+            logger.warning("api did not record %s: %s", path, type(error).__name__)
+            return False
+
+    def report_in_background(self, path: str, json: Dict[str, Any]) -> None:
+        """Send a report without making the family wait for it."""
+        task = asyncio.ensure_future(self.report(path, json))
+        self._reports.add(task)
+        task.add_done_callback(self._reports.discard)
+
+    async def wait_for_reports(self) -> None:
+        """Until every report sent in the background has finished (for tests)."""
+        while self._reports:
+            await asyncio.gather(*list(self._reports))
 
     async def texts(self, path: str, channel: str, **query: Optional[str]) -> List[str]:
         """GET a route that answers with texts for the family."""

@@ -19,6 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers, common
 from actions.api_client import ApiRefused, ApiUnavailable, message_texts
+from actions.booking import cancel_latest_booking
 from actions.common import channel_of, latest_intent
 
 logger = logging.getLogger(__name__)
@@ -196,6 +197,9 @@ class ActionWithdrawReferral(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("booking_ref") and not tracker.get_slot("referral_made"):
+            # "Actually, cancel that" just after booking a place means the booking.
+            return await cancel_latest_booking(dispatcher, tracker)
         try:
             body = await common.API.call("POST", "referrals/withdraw", json={
                 "conversation_id": tracker.sender_id, "reason": "The family changed their mind.",

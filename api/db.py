@@ -46,6 +46,9 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
 def make_engine(url: str) -> Engine:
     engine = create_engine(normalise_database_url(url), pool_pre_ping=True)
     if engine.dialect.name == "sqlite":
@@ -53,6 +56,9 @@ def make_engine(url: str) -> Engine:
         def _sqlite_foreign_keys(dbapi_connection, _record):
             cursor = dbapi_connection.cursor()
             cursor.execute("PRAGMA foreign_keys=ON")
+            # Writers wait their turn for up to 30 s (not the default 5 s):
+            # under load, bookings queue for SQLite's one write lock.
+            cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
             cursor.close()
     return engine
 

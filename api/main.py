@@ -9,17 +9,23 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 
+from api.bookings.internal_routes import router as bookings_internal_router
+from api.bookings.staff_routes import router as bookings_staff_router
 from api.chat.routes import router as chat_router
 from api.content.service import family_text
 from api.crypto import use_key
 from api.db import make_engine, make_session_factory
 from api.deps import make_redis
+from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
 from api.internal.routes import router as internal_router
 from api.referrals.internal_routes import router as referrals_internal_router
 from api.referrals.staff_routes import router as referrals_staff_router
 from api.settings import Settings, get_settings
+from api.sms.routes import install_sms
 from api.staff.routes import install_staff
+from api.unanswered.internal_routes import router as unanswered_internal_router
+from api.unanswered.staff_routes import router as unanswered_staff_router
 
 log = logging.getLogger("api")
 
@@ -56,7 +62,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal_router)
     app.include_router(referrals_internal_router)
     app.include_router(referrals_staff_router)
+    app.include_router(bookings_internal_router)
+    app.include_router(bookings_staff_router)
+    app.include_router(editor_router)
+    app.include_router(unanswered_internal_router)
+    app.include_router(unanswered_staff_router)
     app.include_router(health_router)
+    install_sms(app)
     install_staff(app)
     return app
 

@@ -8,3 +8,7 @@ def load_all_models() -> None:
     import api.staff.models  # noqa: F401
     import api.outbox.models  # noqa: F401
     import api.referrals.models  # noqa: F401
+    import api.bookings.models  # noqa: F401
+    import api.chat.models  # noqa: F401
+    import api.unanswered.models  # noqa: F401
+    import api.sms.models  # noqa: F401

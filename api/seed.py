@@ -144,6 +144,8 @@ def seed_directory(session: Session, borough: dict) -> None:
             term_time_only=bool(item.get("term_time_only")),
             school_holidays_only=bool(item.get("school_holidays_only")),
             description=" ".join(item.get("description", "").split()),
+            waiting_list=bool(item.get("waiting_list", False)),
+            asks_children=bool(item.get("asks_children", True)),
         )
 
     for item in borough["workers"]:

@@ -35,6 +35,12 @@ class Settings(BaseSettings):
     conversation_quiet_seconds: int = 86400
     conversation_expiry_seconds: int = 2592000
     secure_cookies: bool = False
+    # Web chat widget (api/chat/): the council sites allowed to show the chat
+    # in an iframe and to call POST /chat/messages (comma-separated origins,
+    # like "https://www.council.gov.uk,https://familyhubs.council.gov.uk").
+    widget_allowed_origins: str = ""
+    # Where "Leave quickly" on the web chat goes: a neutral site.
+    leave_quickly_url: str = "https://www.bbc.co.uk/weather"
 
     staff_session_idle_seconds: int = 28800
     staff_login_attempts: int = 5
@@ -48,10 +54,42 @@ class Settings(BaseSettings):
     # worker's next shift starts ("by 10am on Tuesday" for a 9am start).
     referral_contact_within_minutes: int = 60
 
+    # SMS over Twilio (api/sms/). With no account sid or auth token, texts
+    # are kept in the outbox (status "simulated") and the staff SMS
+    # simulator is on. Operators and tooling rely on these exact names.
+    twilio_account_sid: str = ""
+    twilio_auth_token: str = ""
+    twilio_from_number: str = ""
+    twilio_messaging_service_sid: str = ""  # used instead of the from number when set
+    public_base_url: str = ""  # the address Twilio posts to; signatures are checked against it
+    twilio_api_base_url: str = "https://api.twilio.com"  # tests point it at a loopback stand-in
+    # Calling codes texts may go to ("44" is the UK); "*" for anywhere.
+    sms_allowed_country_codes: str = "44"
+    sms_max_per_number_per_hour: int = 30  # texts to one number; more are not sent
+    sms_max_inbound_per_number_per_hour: int = 40  # texts from one number we answer
+    sms_max_per_minute: int = 60  # all texts; more wait for the next minute
+    sms_max_per_day: int = 5000  # all texts; more are not sent (staff see them)
+    sms_quiet_from_hour: int = 20  # notices and reminders wait from 8pm...
+    sms_quiet_until_hour: int = 8  # ...until 8am (London time) unless urgent
+    sms_holding_after_seconds: int = 60  # a reply this late gets one holding text first
+    sms_give_up_after_seconds: int = 86400  # stop retrying a message after this long
+    sms_workers: int = 3  # worker processes (python -m api.sms.worker)
+
     health_timeout_seconds: float = 2.0
     data_dir: Path = Path("data")
     timezone: str = "Europe/London"
     clock_frozen_at: datetime | None = None  # tests only: see api/clock.py
+
+    @property
+    def twilio_configured(self) -> bool:
+        """Real texts go out through Twilio (else they stay in the outbox)."""
+        return bool(self.twilio_account_sid and self.twilio_auth_token
+                    and (self.twilio_from_number or self.twilio_messaging_service_sid))
+
+    @property
+    def widget_origins(self) -> list[str]:
+        """WIDGET_ALLOWED_ORIGINS as a list of "scheme://host[:port]", lower case."""
+        return [part.strip().rstrip("/").lower() for part in self.widget_allowed_origins.split(",") if part.strip()]
 
     @property
     def data_path(self) -> Path:

@@ -5,6 +5,8 @@
   at 1 and 10 conversations at once, p50 and p95
 - from the family's last handover answer to the referral appearing on an
   open staff queue page (its server-sent event), p50 and p95
+- booking: 20 families booking at once, bookings per second, p50 and p95
+  (bench/bookings.py; skip with --no-bookings)
 - time to train the model from scratch (skip with --no-train)
 """
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pathlib import Path
 import httpx
 import yaml
 
+from bench.bookings import run as booking_figures
 from tests.support.handover import answer_until_the_last_question
 from tests.support.staff import logged_in
 from tests.support.stack import REPO, RASA_BIN, start_stack
@@ -103,6 +106,7 @@ def main() -> None:
     parser.add_argument("--turns", type=int, default=20, help="turns per conversation")
     parser.add_argument("--handovers", type=int, default=10, help="handovers to time")
     parser.add_argument("--no-train", action="store_true", help="skip the training figure")
+    parser.add_argument("--no-bookings", action="store_true", help="skip the booking figures")
     args = parser.parse_args()
     texts = heldout_texts()
 
@@ -140,6 +144,9 @@ def main() -> None:
             print(f"last answer to live queue update       {percentiles(samples)}")
         finally:
             stack.stop_all()
+
+    if not args.no_bookings:
+        booking_figures(bookers=20, seconds=20)
 
     if not args.no_train:
         with tempfile.TemporaryDirectory() as out:

@@ -15,10 +15,20 @@ can review it.
 
 It runs before FallbackClassifier, so a crisis is never swallowed by the
 fallback, and a doubtful guess it has demoted can still fall back.
+
+ChangeMindCheck does the same for ``change_mind``, which stops the handover
+and booking questions: it only stands when the message has a word that
+takes something back (``data/change_mind_words.yml``). Measured: the
+classifier called the one-word answer "call" (to "text or a phone call?")
+change_mind, which stopped a family's handover halfway.
 """
 from __future__ import annotations
 
+import re
+from pathlib import Path
 from typing import Any, Dict, List
+
+import yaml
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -39,6 +49,8 @@ from bot import risk
 
 CRISIS_INTENT = "crisis"
 RISK_ENTITY = "risk_kind"
+CHANGE_MIND_INTENT = "change_mind"
+CHANGE_MIND_WORDS = Path(__file__).resolve().parent.parent / "data" / "change_mind_words.yml"
 
 
 @DefaultV1Recipe.register(
@@ -88,12 +100,49 @@ def _mark_as_crisis(message: Message, kind: str) -> None:
     message.set(ENTITIES, entities, add_to_output=True)
 
 
-def _use_next_guess(message: Message) -> None:
+def _use_next_guess(message: Message, doubted: str = CRISIS_INTENT) -> None:
     ranking = [
         item
         for item in message.get(INTENT_RANKING_KEY) or []
-        if item.get(INTENT_NAME_KEY) != CRISIS_INTENT
+        if item.get(INTENT_NAME_KEY) != doubted
     ]
     if ranking:
         message.set(INTENT, ranking[0], add_to_output=True)
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def takes_something_back(text: str, words: List[str]) -> bool:
+    plain = " ".join(re.sub(r"[^\w\s']", " ", (text or "").lower()).split())
+    return any(re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", plain) for word in words)
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class ChangeMindCheck(GraphComponent):
+    """Keeps ``change_mind`` only for messages that take something back."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "ChangeMindCheck":
+        return cls(config)
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._words = [str(w).lower() for w in yaml.safe_load(CHANGE_MIND_WORDS.read_text(encoding="utf-8"))["words"]]
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            intent = message.get(INTENT) or {}
+            if intent.get(INTENT_NAME_KEY) == CHANGE_MIND_INTENT and not takes_something_back(
+                message.get(TEXT) or "", self._words
+            ):
+                _use_next_guess(message, CHANGE_MIND_INTENT)
+        return messages

@@ -1,4 +1,8 @@
 #!/usr/bin/env bash
-# Print the figures (called by `make bench` after setup).
+# Print the figures (called by `make bench` after setup): the assistant,
+# handover and booking (bench/run.py), then the web chat page, then SMS when
+# its bench is there.
 set -euo pipefail
-exec .venvs/api/bin/python -m bench.run "$@"
+.venvs/api/bin/python -m bench.run "$@"
+.venvs/api/bin/python -m bench.web_chat
+if [ -f bench/sms.py ]; then .venvs/api/bin/python -m bench.sms; fi

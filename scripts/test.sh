@@ -17,8 +17,8 @@ echo "== Rasa side: risk check, spaCy pipeline, actions, held-out NLU evaluation
 .venvs/rasa/bin/python -m pytest -p no:cacheprovider tests/bot tests/actions tests/nlu "$@"
 rasa_status=$?
 
-echo "== Api side: api on SQLite and PostgreSQL, plain language, whole conversations, staff pages in chromium"
-.venvs/api/bin/python -m pytest -p no:cacheprovider tests/api tests/content tests/conversations tests/browser "$@"
+echo "== Api side: api on SQLite and PostgreSQL, plain language, whole conversations (web and SMS), staff pages in chromium"
+.venvs/api/bin/python -m pytest -p no:cacheprovider tests/api tests/content tests/conversations tests/sms tests/browser "$@"
 api_status=$?
 
 [ "$rasa_status" -eq 0 ] && [ "$api_status" -eq 0 ]

@@ -1,1 +1,2 @@
-"""Web chat: a page, and a route that passes messages to Rasa."""
+"""Web chat: the page families use (and the widget for council sites), and the
+routes that pass their messages to Rasa."""

@@ -39,3 +39,16 @@ async def conversation_sender(redis: Redis, key: str, subject: str, quiet_second
     else:
         await redis.expire(name, quiet_seconds)
     return f"{hashed}-{episode}"
+
+
+async def episode_is_live(redis: Redis, key: str, subject: str) -> bool:
+    """True while this subject's current episode has not gone quiet."""
+    if not key:
+        raise ValueError("PSEUDONYM_KEY is not set")
+    return bool(await redis.exists(episode_key(pseudonym(key, subject))))
+
+
+async def end_episode(redis: Redis, key: str, subject: str) -> None:
+    """Forget the current episode: the next message starts a new Rasa conversation."""
+    if key:
+        await redis.delete(episode_key(pseudonym(key, subject)))

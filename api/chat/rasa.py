@@ -1,14 +1,62 @@
 """The one module that talks to Rasa's REST channel."""
 
+from dataclasses import dataclass, field
+
 import httpx
+
+MAX_BUTTONS = 10
+MAX_BUTTON_CHARS = 300
 
 
 class AssistantUnavailable(Exception):
     """Rasa could not be reached, timed out, or answered with an error."""
 
 
-async def send_to_rasa(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[str]:
-    """Send one message to Rasa; return the texts it replied with."""
+@dataclass
+class Reply:
+    """One message from the assistant, with its quick replies (if any):
+    `buttons` are `{"title", "payload"}`; choosing one sends the payload."""
+
+    text: str
+    buttons: list[dict] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        """`{"text"}`, plus `"buttons"` only when there are some."""
+        return {"text": self.text, "buttons": self.buttons} if self.buttons else {"text": self.text}
+
+
+def _buttons(raw: object) -> list[dict]:
+    """Keep well-formed buttons only: short strings, at most MAX_BUTTONS."""
+    if not isinstance(raw, list):
+        return []
+    kept = []
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        title, payload = item.get("title"), item.get("payload")
+        if isinstance(title, str) and isinstance(payload, str) and title.strip() and payload.strip():
+            kept.append({"title": title.strip()[:MAX_BUTTON_CHARS], "payload": payload.strip()[:MAX_BUTTON_CHARS]})
+    return kept[:MAX_BUTTONS]
+
+
+def replies_from(body: object) -> list[Reply]:
+    """Rasa's REST answer (`[{"recipient_id", "text", "buttons"}, ...]`) as
+    replies. Buttons that come without text join the reply before them."""
+    replies: list[Reply] = []
+    for item in body if isinstance(body, list) else []:
+        if not isinstance(item, dict):
+            continue
+        text = item.get("text") if isinstance(item.get("text"), str) else ""
+        buttons = _buttons(item.get("buttons"))
+        if text:
+            replies.append(Reply(text, buttons))
+        elif buttons and replies:
+            replies[-1].buttons = (replies[-1].buttons + buttons)[:MAX_BUTTONS]
+    return replies
+
+
+async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[Reply]:
+    """Send one message to Rasa; return its replies with their quick replies."""
     payload = {"sender": sender, "message": text, "metadata": {"channel": channel}}
     try:
         async with httpx.AsyncClient(timeout=timeout) as client:
@@ -18,7 +66,12 @@ async def send_to_rasa(rasa_url: str, sender: str, text: str, channel: str, time
     if response.status_code >= 400:
         raise AssistantUnavailable(f"status {response.status_code}")
     try:
-        replies = response.json()
+        body = response.json()
     except ValueError as error:
         raise AssistantUnavailable("reply was not JSON") from error
-    return [reply["text"] for reply in replies if isinstance(reply, dict) and reply.get("text")]
+    return replies_from(body)
+
+
+async def send_to_rasa(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[str]:
+    """Send one message to Rasa; return the texts it replied with (no buttons)."""
+    return [reply.text for reply in await send_to_rasa_replies(rasa_url, sender, text, channel, timeout)]

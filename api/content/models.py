@@ -1,9 +1,9 @@
-"""The answers table: one row per answer or template key."""
+"""The answers table (one row per answer or template key) and every published version."""
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base
 
@@ -33,3 +33,28 @@ class Answer(Base):
     source_hash: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     updated_by: Mapped[str] = mapped_column(String(120), default="seed")
+
+
+class AnswerVersion(Base):
+    """One published version of an answer, kept for ever: what it said, who
+    published it and when. Rolling back publishes an old one as a new one.
+
+    `published_by` is the person's name at the time ("seed" for a version
+    from data/content/); `staff_id` links to their account while it exists.
+    """
+
+    __tablename__ = "answer_versions"
+    __table_args__ = (UniqueConstraint("answer_id", "version"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    version: Mapped[int] = mapped_column(Integer)
+    sms_text: Mapped[str] = mapped_column(Text)
+    web_text: Mapped[str] = mapped_column(Text)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    published_by: Mapped[str] = mapped_column(String(200), default="seed")
+    staff_id: Mapped[int | None] = mapped_column(
+        ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True, default=None)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    answer: Mapped[Answer] = relationship()

@@ -14,8 +14,10 @@ default the rules shipped in the repository are used. The api can pass
 from __future__ import annotations
 
 import re
+import string
 import unicodedata
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -65,6 +67,9 @@ class Rules:
     acronym_words: dict[str, str]
     acronym_skip_words: frozenset[str]
     messages: dict[str, str]
+    # Facts some answers must give (see FACTS): fact -> answer keys, with
+    # `*` for any ending ("hours_*").
+    should_mention: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     def message(self, key: str, /, **values) -> str:
         """A message from the rules, filled in, on one line."""
@@ -108,7 +113,15 @@ def load_rules(path: Path | str = SHIPPED_RULES) -> Rules:
         acronym_words=dict(data.get("acronym_words") or {}),
         acronym_skip_words=frozenset(w.lower() for w in data.get("acronym_skip_words") or []),
         messages=dict(data["messages"]),
+        should_mention=_should_mention(data.get("should_mention") or {}),
     )
+
+
+def _should_mention(data: dict) -> dict[str, tuple[str, ...]]:
+    unknown = set(data) - set(FACTS)
+    if unknown:
+        raise ValueError(f"should_mention: unknown facts {sorted(unknown)}; known: {sorted(FACTS)}")
+    return {fact: tuple(str(key) for key in (item or {}).get("answers") or []) for fact, item in data.items()}
 
 
 @lru_cache(maxsize=1)
@@ -476,6 +489,73 @@ def _shorten(sentence: str, most: int = 120) -> str:
     return sentence if len(sentence) <= most else sentence[: most - 3].rstrip() + "..."
 
 
+# --- facts some answers must give ---------------------------------------------
+
+# What each fact looks like in a text. A phone number: a UK number
+# ("01632 960000", "0808 2000 247", "+44 ...") or a short one (999, 111,
+# "116 123", "85258"). Opening hours: a time ("9am", "5:30pm", "17:00").
+FACTS: dict[str, re.Pattern] = {
+    "phone_number": re.compile(
+        r"(?<![\d:.])(?:(?:\+44\s?|0)\d{2,4}[\s-]?\d{3}[\s-]?\d{3,4}|999|111|116\s?\d{3}|\d{5})(?![\d:])"
+    ),
+    "opening_hours": re.compile(r"(?<![\d:.])\d{1,2}(?:[:.]\d{2})?\s?(?:am|pm)\b|(?<![\d:.])\d{1,2}:\d{2}(?!\d)",
+                                re.IGNORECASE),
+}
+
+
+def facts_needed(key: str | None, rules: Rules | None = None) -> list[str]:
+    """The facts (`phone_number`, `opening_hours`) the answer with this key
+    must give, from `should_mention` in the rules file."""
+    rules = rules or shipped_rules()
+    if not key:
+        return []
+    return [fact for fact, keys in rules.should_mention.items() if any(fnmatchcase(key, k) for k in keys)]
+
+
+def missing_facts(text: str, key: str | None, rules: Rules | None = None) -> list[str]:
+    """The facts this answer should give that `text` does not."""
+    return [fact for fact in facts_needed(key, rules) if not FACTS[fact].search(text or "")]
+
+
+# --- templates ------------------------------------------------------------------
+
+
+def placeholder_names(text: str) -> set[str]:
+    """`{hub}` and `{day}` in "{hub} is open {day}". Raises ValueError for a
+    stray brace."""
+    return {name for _, name, _, _ in string.Formatter().parse(text) if name is not None}
+
+
+def fill_template(text: str | None, placeholders: dict | None, where: Where,
+                  rules: Rules | None = None) -> tuple[str, list["Problem"]]:
+    """A template as a family would see it: its example values filled in.
+
+    The api fills a template's `{placeholders}` when it sends it, so a
+    placeholder it has no value for, or a stray brace, would stop the
+    answer going out at all: a hard problem. An answer with no
+    placeholders is sent as written, so its braces are only characters."""
+    rules = rules or shipped_rules()
+    text = text or ""
+    if not placeholders:
+        return text, []
+    name = WHERE_NAMES[where]
+    known = ", ".join("{" + p + "}" for p in placeholders)
+    try:
+        used = placeholder_names(text)
+    except ValueError:
+        return text, [Problem("hard", "broken_placeholder", where,
+                              rules.message("broken_placeholder", where=name, known=known))]
+    unknown = sorted(used - set(placeholders))
+    if unknown:
+        return text, [Problem("hard", "unknown_placeholder", where, rules.message(
+            "unknown_placeholder", where=name, names=", ".join("{" + u + "}" for u in unknown), known=known))]
+    try:
+        return text.format(**placeholders), []
+    except (ValueError, KeyError, IndexError, AttributeError):
+        return text, [Problem("hard", "broken_placeholder", where,
+                              rules.message("broken_placeholder", where=name, known=known))]
+
+
 # --- the whole answer -------------------------------------------------------
 
 
@@ -490,9 +570,10 @@ class Problem:
         return asdict(self)
 
 
-def check_text(text: str | None, where: Where, rules: Rules | None = None) -> list[Problem]:
+def check_text(text: str | None, where: Where, rules: Rules | None = None, key: str | None = None) -> list[Problem]:
     """All the checks for one text. SMS text must be GSM-7 and fit the
-    segment limit; both channels get the readability checks."""
+    segment limit; both channels get the readability checks. With the
+    answer's `key`, also the facts that answer must give (`should_mention`)."""
     rules = rules or shipped_rules()
     name = WHERE_NAMES[where]
     text = text or ""
@@ -564,10 +645,19 @@ def check_text(text: str | None, where: Where, rules: Rules | None = None) -> li
                 rules.message("acronym", where=name, acronym=found.acronym, hint=hint),
             )
         )
+    for fact in missing_facts(text, key, rules):
+        problems.append(Problem("soft", f"missing_{fact}", where, rules.message(f"missing_{fact}", where=name)))
     return problems
 
 
-def check_answer(sms: str | None, web: str | None, rules: Rules | None = None) -> list[Problem]:
-    """Every problem with an answer's SMS text and web text, hard ones first."""
-    problems = check_text(sms, "sms", rules) + check_text(web, "web", rules)
+def check_answer(sms: str | None, web: str | None, rules: Rules | None = None, key: str | None = None,
+                 placeholders: dict | None = None) -> list[Problem]:
+    """Every problem with an answer's SMS text and web text, hard ones first.
+
+    A template (an answer with `placeholders`) is checked as a family would
+    see it, with the example values filled in."""
+    problems: list[Problem] = []
+    for text, where in ((sms, "sms"), (web, "web")):
+        filled, template_problems = fill_template(text, placeholders, where, rules)
+        problems += template_problems or check_text(filled, where, rules, key)
     return sorted(problems, key=lambda p: p.level != "hard")

@@ -11,7 +11,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from api.content.models import Answer, utc_now
+from api.content.models import Answer, AnswerVersion, utc_now
 
 CHANNELS = ("web", "sms")
 
@@ -112,11 +112,13 @@ def seed_answers(session: Session, shipped: list[ShippedAnswer]) -> SeedReport:
         new_hash = content_hash(item.topic, item.title, item.sms_text, item.web_text, item.placeholders)
         row = session.scalar(select(Answer).where(Answer.key == item.key))
         if row is None:
-            session.add(Answer(
+            row = Answer(
                 key=item.key, topic=item.topic, title=item.title, sms_text=item.sms_text,
                 web_text=item.web_text, placeholders=item.placeholders, version=1,
                 source_hash=new_hash, updated_at=utc_now(), updated_by="seed",
-            ))
+            )
+            session.add(row)
+            _keep_version(session, row, "Shipped in data/content")
             report.added += 1
             continue
         current = content_hash(row.topic, row.title, row.sms_text, row.web_text, row.placeholders or {})
@@ -132,9 +134,16 @@ def seed_answers(session: Session, shipped: list[ShippedAnswer]) -> SeedReport:
             row.version += 1
             row.updated_at = utc_now()
             row.updated_by = "seed"
+            _keep_version(session, row, "Updated from data/content")
             report.updated += 1
     session.flush()
     return report
+
+
+def _keep_version(session: Session, row: Answer, note: str) -> None:
+    """Add the row as it is now to its history (answer_versions)."""
+    session.add(AnswerVersion(answer=row, version=row.version, sms_text=row.sms_text, web_text=row.web_text,
+                              published_at=row.updated_at, published_by=row.updated_by, note=note))
 
 
 def family_text(session: Session, key: str, channel: str) -> str:

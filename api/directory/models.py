@@ -6,7 +6,7 @@ Times are local wall-clock times in Europe/London.
 
 from datetime import date, time
 
-from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Integer, String, Text, Time, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.db import Base
@@ -134,6 +134,10 @@ class HubSession(Base):
     term_time_only: Mapped[bool] = mapped_column(Boolean, default=False)
     school_holidays_only: Mapped[bool] = mapped_column(Boolean, default=False)
     description: Mapped[str] = mapped_column(Text, default="")
+    # Booking: does the hub keep a waiting list when it is full, and does it
+    # ask about children (places are per child) or only adults (per adult)?
+    waiting_list: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    asks_children: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
     kind: Mapped[SessionKind] = relationship()
     hub: Mapped[Hub] = relationship()

@@ -287,7 +287,7 @@ class Occurrence:
     ends_at: datetime
 
 
-def _school_holidays(session: Session) -> list[tuple[date, date]]:
+def school_holidays(session: Session) -> list[tuple[date, date]]:
     return [(h.starts_on, h.ends_on) for h in session.scalars(select(SchoolHoliday))]
 
 
@@ -308,6 +308,31 @@ def session_dates(hub_session: HubSession, first: date, last: date) -> list[date
     return [d for d in dates
             if (hub_session.starts_on is None or d >= hub_session.starts_on)
             and (hub_session.ends_on is None or d <= hub_session.ends_on)]
+
+
+def session_skipped_because(hub_session: HubSession, day: date, timetable: Timetable,
+                            holidays: list[tuple[date, date]]) -> str | None:
+    """Why a session does not run on a date its pattern falls on: "closure"
+    (hub closure), "bank_holiday", "school_holidays" (term-time only) or
+    "term_time" (holidays only); None when it runs."""
+    closed = timetable.day(day).closed_because
+    if closed in ("closure", "bank_holiday"):
+        return closed
+    in_holidays = any(start <= day <= end for start, end in holidays)
+    if hub_session.term_time_only and in_holidays:
+        return "school_holidays"
+    if hub_session.school_holidays_only and not in_holidays:
+        return "term_time"
+    return None
+
+
+def session_runs_on(session: Session, hub_session: HubSession, day: date) -> bool:
+    """True if the session's pattern falls on `day` and nothing stops it
+    (hub closures, bank holidays, school holidays for term-time sessions)."""
+    if day not in session_dates(hub_session, day, day):
+        return False
+    timetable = hub_timetable(session, hub_session.hub)
+    return session_skipped_because(hub_session, day, timetable, school_holidays(session)) is None
 
 
 @dataclass
@@ -345,7 +370,7 @@ def upcoming_sessions(session: Session, *, day_text: str | None = None, hub_text
     wanted_dates = set(request.dates) if request else None
     first = min(request.dates) if request else today
     last = max(request.dates) if request else today + timedelta(days=SESSION_LOOK_AHEAD_DAYS)
-    holidays = _school_holidays(session)
+    holidays = school_holidays(session)
 
     query = select(HubSession).options(selectinload(HubSession.hub).selectinload(Hub.hours),
                                        selectinload(HubSession.kind))
@@ -362,10 +387,7 @@ def upcoming_sessions(session: Session, *, day_text: str | None = None, hub_text
         for day in session_dates(hub_session, first, last):
             if wanted_dates is not None and day not in wanted_dates:
                 continue
-            if timetable.day(day).closed_because in ("closure", "bank_holiday"):
-                continue
-            in_holidays = any(start <= day <= end for start, end in holidays)
-            if (hub_session.term_time_only and in_holidays) or (hub_session.school_holidays_only and not in_holidays):
+            if session_skipped_because(hub_session, day, timetable, holidays):
                 continue
             if request and request.evening and hub_session.starts < EVENING_STARTS:
                 continue

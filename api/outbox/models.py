@@ -19,6 +19,8 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     referral_id: Mapped[int | None] = mapped_column(
         Integer, ForeignKey("referrals.id", ondelete="SET NULL"), nullable=True, index=True)
+    booking_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("bookings.id", ondelete="SET NULL"), nullable=True, index=True)
     to_phone: Mapped[str] = mapped_column(EncryptedText)
     to_phone_hash: Mapped[str] = mapped_column(String(64), index=True)
     body: Mapped[str] = mapped_column(EncryptedText)

@@ -51,6 +51,16 @@ class HomeLink:
 HOME_LINKS: list[HomeLink] = [
     HomeLink("Referrals queue", "/staff/queue", ("front_door", "worker", "admin"),
              "Families waiting to hear from a person, most urgent first."),
+    HomeLink("Answers", "/staff/content", ("front_door", "worker", "comms", "admin"),
+             "Everything the assistant says to families. Comms can change the words and publish them."),
+    HomeLink("What we could not answer", "/staff/unanswered", ("front_door", "worker", "comms", "admin"),
+             "Questions the assistant could not answer, grouped, with figures for each week."),
+    HomeLink("Sessions and registers", "/staff/sessions", ("front_door", "worker", "admin"),
+             "Each day's sessions, who has booked, who came. Call off a date."),
+    HomeLink("Texts that went wrong", "/staff/sms/failed", ("front_door", "admin"),
+             "Texts that did not reach a family, and texts from families the assistant could not answer."),
+    HomeLink("SMS simulator", "/staff/sms-simulator", ("front_door", "admin"),
+             "Text the assistant as a family would, when no real texts are being sent."),
     HomeLink("Audit log", "/staff/audit", ("admin",), "Who did what, and when."),
 ]
 

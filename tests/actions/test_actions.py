@@ -108,16 +108,6 @@ def test_a_hub_mentioned_earlier_is_remembered(api):
     assert api[0][:2] == ("/internal/hubs/find", {"channel": "web", "hub": "northgate"})
 
 
-def test_whats_on_passes_kind_day_hub_and_age(api):
-    entities = [
-        {"entity": "session_kind", "value": "stay and play"},
-        {"entity": "day", "value": "thurs"},
-        {"entity": "age", "value": "2 year old"},
-    ]
-    run(family_actions.ActionWhatsOn(), tracker("whats_on", entities))
-    assert api[0][1] == {"channel": "web", "kind": "stay and play", "day": "thurs", "age": "2 year old"}
-
-
 def test_crisis_asks_for_the_signposting_of_that_kind(api):
     run(family_actions.ActionCrisisSupport(),
         tracker("crisis", [{"entity": "risk_kind", "value": "violence"}]))
@@ -137,3 +127,108 @@ def test_when_the_api_is_down_a_question_gets_a_kind_sorry_not_silence(api_down)
     messages = run(family_actions.ActionAnswer(), tracker("money_help"))
     assert [m["response"] for m in messages] == ["utter_assistant_unavailable"]
     assert "01632 960000" in DOMAIN["responses"]["utter_assistant_unavailable"][0]["text"]
+
+
+# --- what the assistant could not answer is reported, never in the way ---
+
+class ReportingApi(BaseHTTPRequestHandler):
+    """Answers GETs like the api, and records POST /internal/unanswered,
+    answering with `post_status`."""
+
+    reports = []
+    post_status = 201
+
+    def do_GET(self):
+        self._reply(200, {"messages": [{"text": "Sorry, I can't help with that."}]})
+
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        ReportingApi.reports.append((self.path, json.loads(self.rfile.read(length)),
+                                     self.headers.get("Authorization")))
+        self._reply(ReportingApi.post_status, {"stored": ReportingApi.post_status == 201})
+
+    def _reply(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def reporting_api(monkeypatch):
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ReportingApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ReportingApi.reports, ReportingApi.post_status = [], 201
+    settings = ActionSettings(f"http://127.0.0.1:{server.server_port}", "secret-token", 5)
+    monkeypatch.setattr(common, "API", ApiClient(settings))
+    yield ReportingApi
+    server.shutdown()
+
+
+def family_said(text, intent, confidence, ranking=(), entities=(), channel="sms"):
+    return Tracker(
+        sender_id="c0ffee-e1", slots={},
+        latest_message={"text": text, "intent": {"name": intent, "confidence": confidence},
+                        "intent_ranking": [{"name": n, "confidence": c} for n, c in ranking],
+                        "entities": list(entities), "metadata": {"channel": channel}},
+        events=[], paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+    )
+
+
+def run_and_settle(action, the_tracker):
+    """Run the action, then let its background report finish (as the action server's loop would)."""
+    async def go():
+        dispatcher = CollectingDispatcher()
+        await action.run(dispatcher, the_tracker, DOMAIN)
+        await common.API.wait_for_reports()
+        return dispatcher.messages
+
+    return asyncio.run(go())
+
+
+def test_an_out_of_scope_message_is_answered_and_reported(reporting_api):
+    entities = [{"entity": "postcode", "start": 17, "end": 24, "value": "fb1 2ab"}]
+    messages = run_and_settle(family_actions.ActionAnswer(),
+                              family_said("can u fix my car fb1 2ab", "out_of_scope", 0.91, entities=entities))
+    assert [m["text"] for m in messages] == ["Sorry, I can't help with that."]
+    [(path, body, auth)] = reporting_api.reports
+    assert (path, auth) == ("/internal/unanswered", "Bearer secret-token")
+    assert body == {"conversation_id": "c0ffee-e1", "channel": "sms", "text": "can u fix my car fb1 2ab",
+                    "intent": "out_of_scope", "confidence": 0.91, "reason": "out_of_scope",
+                    "entities": [{"entity": "postcode", "start": 17, "end": 24}]}
+
+
+def test_a_fallback_is_reported_with_the_assistants_best_guess(reporting_api):
+    run_and_settle(family_actions.ActionAnswer(), family_said(
+        "wots the crack wiv the thing", "nlu_fallback", 0.5,
+        ranking=[("nlu_fallback", 0.5), ("whats_on", 0.31), ("greet", 0.2)]))
+    body = reporting_api.reports[0][1]
+    assert (body["reason"], body["intent"], body["confidence"]) == ("fallback", "whats_on", 0.31)
+
+
+def test_an_answer_given_with_low_confidence_is_reported(reporting_api):
+    run_and_settle(family_actions.ActionAnswer(), family_said("nappy money?", "money_help", 0.62))
+    assert reporting_api.reports[0][1]["reason"] == "low_confidence"
+
+
+def test_a_confident_answer_is_not_reported(reporting_api):
+    run_and_settle(family_actions.ActionAnswer(), family_said("help with money for nappies", "money_help", 0.93))
+    assert reporting_api.reports == []
+
+
+def test_a_refused_report_never_stops_the_answer_and_is_logged_without_the_words(reporting_api, caplog):
+    reporting_api.post_status = 422
+    messages = run_and_settle(family_actions.ActionAnswer(), family_said("my secret words", "out_of_scope", 0.9))
+    assert [m["text"] for m in messages] == ["Sorry, I can't help with that."]
+    assert "did not record unanswered: 422" in caplog.text
+    assert "secret" not in caplog.text
+
+
+def test_with_the_api_down_the_family_still_gets_kind_words(api_down, caplog):
+    messages = run_and_settle(family_actions.ActionAnswer(), family_said("my secret words", "out_of_scope", 0.9))
+    assert [m["response"] for m in messages] == ["utter_assistant_unavailable"]
+    assert "did not record unanswered" in caplog.text and "secret" not in caplog.text

@@ -27,7 +27,8 @@ from api.settings import REPO_ROOT, Settings
 from tests.support.ports import unused_port
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_TEST_DB = 15
+# TEST_REDIS_DB lets two test runs on one machine keep apart.
+REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 ACTIONS_TOKEN = "test-actions-token"
 PSEUDONYM_KEY = "test-pseudonym-key"
 

@@ -6,6 +6,7 @@ download (`playwright install`) is never used. Screenshots go to
 var/screenshots/.
 """
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ REPO = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-REDIS_DB = 12
+REDIS_DB = int(os.environ.get("TEST_BROWSER_REDIS_DB", "12"))
 SCREENSHOTS = REPO / "var" / "screenshots"
 BLOCKING_IMPACTS = ("serious", "critical")
 

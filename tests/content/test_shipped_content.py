@@ -79,7 +79,7 @@ def test_every_placeholder_has_an_example_value(file_name, answer):
 
 @pytest.mark.parametrize("file_name, answer", ANSWERS, ids=[a["key"] for _, a in ANSWERS])
 def test_every_answer_passes_the_plain_language_checks(file_name, answer):
-    problems = check_answer(filled(answer, "sms"), filled(answer, "web"))
+    problems = check_answer(filled(answer, "sms"), filled(answer, "web"), key=answer["key"])
     assert problems == [], f"{answer['key']} ({file_name}):\n" + "\n".join(
         f"  {p.level} {p.where}: {p.message}" for p in problems
     )

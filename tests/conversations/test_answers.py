@@ -55,8 +55,8 @@ def test_opening_hours_for_a_named_day_across_all_hubs(chat, internal):
 
 def test_whats_on_uses_the_kind_day_and_age_given(chat, internal):
     reply = chat.say("any stay and play on monday for my 2 year old")
-    assert reply == internal("sessions", kind="stay and play", day="monday", age="2 year old")
-    assert reply != internal("sessions", day="monday")
+    assert reply == internal("bookings/options", kind="stay and play", day="monday", age="2 year old")
+    assert reply != internal("bookings/options", day="monday")
 
 
 def test_a_hub_named_earlier_is_remembered(chat, internal):

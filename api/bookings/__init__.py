@@ -1,0 +1,1 @@
+"""Drop-in booking: occurrences of hub sessions, places, bookings, waiting lists."""

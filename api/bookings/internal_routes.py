@@ -1,0 +1,190 @@
+"""`/internal/bookings...`: the action server books drop-in sessions
+(bearer token; see docs/contracts.md "Drop-in booking").
+
+Every answer carries `{"messages": [{"text"}]}` in family words, errors
+included. Service functions run off the event loop.
+"""
+
+import json
+from datetime import datetime
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy.orm import Session
+
+from api.bookings import service
+from api.bookings.checks import BookingProblem
+from api.clock import get_now
+from api.content.service import render
+from api.crypto import EncryptionKeyMissing
+from api.db import get_db
+from api.directory.service import front_door
+from api.internal.routes import require_actions_token
+
+router = APIRouter(prefix="/internal/bookings", dependencies=[Depends(require_actions_token)])
+Channel = Literal["web", "sms"]
+
+
+def _answer(texts: list[str], status_code: int = 200, **extra) -> JSONResponse:
+    return JSONResponse({**extra, "messages": [{"text": text} for text in texts]}, status_code=status_code)
+
+
+def _problem(db: Session, problem: BookingProblem, channel: str) -> JSONResponse:
+    db.rollback()
+    extra: dict = {"detail": problem.detail}
+    if isinstance(problem, service.BookingFull):
+        extra.update(full=True, options=[choice.as_dict() for choice in problem.choices])
+    return _answer(service.problem_texts(db, problem, channel), problem.status, **extra)
+
+
+async def _run(db: Session, channel: str, function, *args) -> tuple[object, JSONResponse | None]:
+    """Run a service function; turn a BookingProblem into its answer, and a
+    missing encryption key into a 503 with kind words."""
+    try:
+        return await run_in_threadpool(function, *args), None
+    except BookingProblem as problem:
+        return None, _problem(db, problem, channel)
+    except EncryptionKeyMissing:
+        db.rollback()
+        text = render(db, "booking_went_wrong", channel, phone=front_door(db).phone)
+        return None, _answer([text], 503, detail="the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
+
+
+async def _json_body(request: Request) -> dict | None:
+    try:
+        body = json.loads(await request.body() or b"null")
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return body if isinstance(body, dict) else None
+
+
+def _bad_body(db: Session, channel: str) -> JSONResponse:
+    text = render(db, "booking_went_wrong", channel, phone=front_door(db).phone)
+    return _answer([text], 422, detail="body: send a JSON object")
+
+
+def _body_channel(body: dict | None, channel: str) -> str:
+    value = (body or {}).get("channel")
+    return value if value in ("web", "sms") else channel
+
+
+@router.get("/options")
+async def options(day: str = "", hub: str = "", kind: str = "", age: str = "", channel: Channel = "web",
+                  db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> JSONResponse:
+    """A numbered list of matching upcoming sessions: 3 on SMS, 5 on web."""
+    result, problem = await _run(db, channel, lambda: service.booking_options(
+        db, day=day, hub=hub, kind=kind, age=age, now=now, channel=channel))
+    if problem:
+        return problem
+    choices, texts = result
+    return _answer(texts, options=[choice.as_dict() for choice in choices])
+
+
+@router.get("/needs")
+async def needs(occurrence: str = "", channel: Channel = "web", db: Session = Depends(get_db),
+                now: datetime = Depends(get_now)) -> JSONResponse:
+    """What booking an occurrence needs; 404 if it is unknown or past."""
+    result, problem = await _run(db, channel, service.booking_needs, db, occurrence, now, channel)
+    if problem:
+        return problem
+    return _answer(result.texts, **result.as_dict())
+
+
+@router.post("/check")
+async def check(request: Request, channel: Channel = "web", db: Session = Depends(get_db),
+                now: datetime = Depends(get_now)) -> JSONResponse:
+    """200 `{"ok": true}` or 422 `{"messages"}` saying what does not fit."""
+    body = await _json_body(request)
+    channel = _body_channel(body, channel)
+    if body is None:
+        return _bad_body(db, channel)
+    _result, problem = await _run(db, channel, service.check_booking, db, body, now)
+    if problem:
+        return problem
+    return _answer([], ok=True)
+
+
+@router.post("")
+async def create(request: Request, channel: Channel = "web", idempotency_key: str | None = Header(default=None),
+                 db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> JSONResponse:
+    """201 (200 for a repeated Idempotency-Key) `{"reference", "status", "messages"}`;
+    409 `{"full": true, "options", "messages"}`; 422 `{"messages"}`."""
+    body = await _json_body(request)
+    channel = _body_channel(body, channel)
+    if body is None:
+        return _bad_body(db, channel)
+    result, problem = await _run(db, channel, service.create_booking, db, body, idempotency_key or "", now)
+    if problem:
+        return problem
+    booking = result.booking
+    return _answer(result.texts, 201 if result.created else 200, reference=booking.reference,
+                   status=booking.status)
+
+
+@router.get("/mine")
+async def mine(conversation_id: str = "", channel: Channel = "web", db: Session = Depends(get_db),
+               now: datetime = Depends(get_now)) -> JSONResponse:
+    result, problem = await _run(db, channel, service.my_bookings, db, conversation_id, now, channel)
+    if problem:
+        return problem
+    return _answer(result.texts, bookings=[service.booking_choice(b) for b in result.bookings])
+
+
+@router.post("/find")
+async def find(request: Request, channel: Channel = "web", db: Session = Depends(get_db),
+               now: datetime = Depends(get_now)) -> JSONResponse:
+    """The family's upcoming bookings matching a booking number in `text`, or `day`, or all."""
+    body = await _json_body(request)
+    channel = _body_channel(body, channel)
+    if body is None:
+        return _bad_body(db, channel)
+    result, problem = await _run(db, channel, service.find_bookings, db, str(body.get("conversation_id") or ""),
+                                 str(body.get("text") or ""), str(body.get("day") or ""), now, channel)
+    if problem:
+        return problem
+    return _answer(result.texts, bookings=[service.booking_choice(b) for b in result.bookings])
+
+
+@router.post("/{reference}/cancel")
+async def cancel(reference: str, request: Request, channel: Channel = "web", db: Session = Depends(get_db),
+                 now: datetime = Depends(get_now)) -> JSONResponse:
+    """`{"cancelled": true, "messages"}`; 404 unless it is this family's upcoming booking."""
+    body = await _json_body(request)
+    channel = _body_channel(body, channel)
+    if body is None:
+        return _bad_body(db, channel)
+    texts, problem = await _run(db, channel, service.cancel_booking, db, reference,
+                                str(body.get("conversation_id") or ""), now, channel)
+    if problem:
+        return problem
+    return _answer(texts, cancelled=True)
+
+
+@router.get("/{reference}/move-options")
+async def move_options(reference: str, conversation_id: str = "", channel: Channel = "web",
+                       db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> JSONResponse:
+    result, problem = await _run(db, channel, service.move_choices, db, reference, conversation_id, now, channel)
+    if problem:
+        return problem
+    choices, texts = result
+    return _answer(texts, options=[choice.as_dict() for choice in choices])
+
+
+@router.post("/{reference}/move")
+async def move(reference: str, request: Request, channel: Channel = "web",
+               idempotency_key: str | None = Header(default=None), db: Session = Depends(get_db),
+               now: datetime = Depends(get_now)) -> JSONResponse:
+    """`{"reference", "messages"}`; 409 full / 422 / 404 as for the others."""
+    body = await _json_body(request)
+    channel = _body_channel(body, channel)
+    if body is None:
+        return _bad_body(db, channel)
+    result, problem = await _run(db, channel, service.move_booking, db, reference,
+                                 str(body.get("conversation_id") or ""), str(body.get("occurrence") or ""),
+                                 idempotency_key or "", now, channel)
+    if problem:
+        return problem
+    booking, texts = result
+    return _answer(texts, reference=booking.reference)

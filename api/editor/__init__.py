@@ -1,0 +1,1 @@
+"""The content editor: comms edit, check, preview, publish and roll back answers."""

@@ -1,0 +1,45 @@
+"""The SMS worker processes (two lines in `make run`'s Procfile).
+
+    python -m api.sms.worker          rq workers (SMS_WORKERS of them): answer
+                                      texts with the assistant, send texts
+    python -m api.sms.worker --cron   rq's cron scheduler: queues the upkeep
+                                      job (api.sms.upkeep) every few seconds
+
+Workers are rq SimpleWorkers in an rq WorkerPool: each runs its jobs in its
+own process (no fork per job), with its own database connections.
+"""
+
+import argparse
+import logging
+
+from rq import SimpleWorker
+from rq.cron import CronScheduler
+from rq.worker_pool import WorkerPool
+
+from api.settings import get_settings
+from api.sms.jobs import install_outbox_dispatch
+from api.sms.runtime import QUEUES, UPKEEP_QUEUE, make_sync_redis
+from api.sms.upkeep import UPKEEP_EVERY_SECONDS, upkeep_job
+
+
+def main() -> None:  # pragma: no cover - process wiring around tested functions
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--cron", action="store_true", help="run the scheduler that queues the upkeep job")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    settings = get_settings()
+    connection = make_sync_redis(settings)
+    if args.cron:
+        scheduler = CronScheduler(connection=connection, logging_level="WARNING")
+        scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
+        scheduler.start()
+        return
+    install_outbox_dispatch()  # replies committed by a job are sent at once
+    pool = WorkerPool(list(QUEUES), connection=connection, num_workers=max(1, settings.sms_workers),
+                      worker_class=SimpleWorker)
+    pool.start(logging_level="WARNING")  # rq logs every job at INFO; ours log what matters
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,152 @@
+"""Keep what the assistant could not answer, grouped, for comms to sort out.
+
+`record_unanswered` is called by the action server (POST
+/internal/unanswered) for a message that fell back, was out of scope or
+was answered with low confidence. The text is masked before it is kept.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from api.crypto import cipher
+from api.staff.models import StaffUser
+from api.unanswered.grouping import best_match, word_stems
+from api.unanswered.masking import mask_personal_details
+from api.unanswered.models import GROUP_STATUSES, REASONS, UnansweredGroup, UnansweredMessage
+
+MAX_TEXT_CHARS = 2000
+MAX_ENTITIES = 50
+
+
+class UnansweredInvalid(ValueError):
+    """The action server sent something that does not fit the contract."""
+
+
+@dataclass(frozen=True)
+class Report:
+    conversation_id: str
+    channel: str
+    text: str
+    intent: str
+    confidence: float
+    reason: str
+    entities: list[dict]
+
+
+def parse_report(body: object) -> Report:
+    """Check the JSON the action server sent; UnansweredInvalid says which field is wrong."""
+    if not isinstance(body, dict):
+        raise UnansweredInvalid("body: send a JSON object")
+    conversation_id = body.get("conversation_id")
+    if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 200:
+        raise UnansweredInvalid("conversation_id: a string of 1 to 200 characters")
+    channel = body.get("channel", "web")
+    if channel not in ("web", "sms"):
+        raise UnansweredInvalid("channel: web or sms")
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise UnansweredInvalid("text: the family's message, not empty")
+    intent = body.get("intent") or ""
+    if not isinstance(intent, str) or len(intent) > 120:
+        raise UnansweredInvalid("intent: a string of up to 120 characters")
+    confidence = body.get("confidence", 0.0)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+        raise UnansweredInvalid("confidence: a number from 0 to 1")
+    reason = body.get("reason")
+    if reason not in REASONS:
+        raise UnansweredInvalid(f"reason: one of {', '.join(REASONS)}")
+    entities = body.get("entities") or []
+    if not isinstance(entities, list) or len(entities) > MAX_ENTITIES or not all(
+            isinstance(e, dict) for e in entities):
+        raise UnansweredInvalid("entities: a list of {entity, start, end}")
+    return Report(conversation_id, channel, text[:MAX_TEXT_CHARS], intent, float(confidence), reason,
+                  [{"entity": e.get("entity"), "start": e.get("start"), "end": e.get("end")} for e in entities])
+
+
+def record_unanswered(db: Session, report: Report, now: datetime) -> UnansweredMessage:
+    """Mask the message, put it in the open group it is most like (or a new
+    one), and keep it. The caller commits."""
+    cipher()  # no key: refuse now (EncryptionKeyMissing), never keep the words in plain text
+    now = now.astimezone(timezone.utc)
+    masked = mask_personal_details(report.text, report.entities)
+    stems = word_stems(masked)
+    open_groups = list(db.scalars(select(UnansweredGroup).where(UnansweredGroup.status == "open")))
+    match = best_match(stems, [(g.id, g.tokens) for g in open_groups])
+    group = next((g for g in open_groups if g.id == match), None)
+    if group is None:
+        group = UnansweredGroup(tokens=stems, sample=masked, message_count=0, first_seen=now, last_seen=now,
+                                status="open", note="")
+        db.add(group)
+    group.message_count += 1
+    group.last_seen = now
+    message = UnansweredMessage(group=group, received_at=now, conversation_id=report.conversation_id,
+                                channel=report.channel, text=masked, intent=report.intent,
+                                confidence=report.confidence, reason=report.reason)
+    db.add(message)
+    db.flush()
+    return message
+
+
+# --- the staff page ---
+
+def groups(db: Session, status: str) -> list[UnansweredGroup]:
+    """Groups with this status, biggest and latest first, with their messages."""
+    query = (select(UnansweredGroup).where(UnansweredGroup.status == status)
+             .options(selectinload(UnansweredGroup.messages))
+             .order_by(UnansweredGroup.message_count.desc(), UnansweredGroup.last_seen.desc()))
+    return list(db.scalars(query))
+
+
+class MarkRefused(ValueError):
+    """A group cannot be marked like that (said in plain words)."""
+
+
+def mark_group(db: Session, group: UnansweredGroup, staff: StaffUser, status: str, now: datetime,
+               answer_key: str | None = None, note: str = "") -> None:
+    """Mark a group answered (by an existing answer), a new topic, or open again."""
+    if status not in GROUP_STATUSES:
+        raise MarkRefused("Choose what to do with these messages.")
+    if status == "answered" and not answer_key:
+        raise MarkRefused("Choose the answer that answers these messages.")
+    group.status = status
+    group.answer_key = answer_key if status == "answered" else None
+    group.note = (note or "").strip()[:1000]
+    group.marked_by_id = None if status == "open" else staff.id
+    group.marked_at = None if status == "open" else now
+    db.flush()
+
+
+def erase_conversations(db: Session, family_key: str) -> int:
+    """Delete every kept message of one family (all conversation ids that
+    start with `family_key`-); empty groups go too. For erasure requests."""
+    return _delete_messages(db, list(db.scalars(select(UnansweredMessage).where(
+        UnansweredMessage.conversation_id.startswith(f"{family_key}-", autoescape=True)))))
+
+
+def forget_before(db: Session, cutoff: datetime) -> int:
+    """Delete messages kept since before `cutoff` (the api's copies of
+    conversations expire like Rasa's: CONVERSATION_EXPIRY_SECONDS)."""
+    return _delete_messages(db, list(db.scalars(select(UnansweredMessage).where(
+        UnansweredMessage.received_at < cutoff.astimezone(timezone.utc)))))
+
+
+def _delete_messages(db: Session, found: list[UnansweredMessage]) -> int:
+    groups_touched = {m.group for m in found}
+    for message in found:
+        message.group.message_count -= 1
+        db.delete(message)
+    db.flush()
+    for group in groups_touched:
+        left = db.scalar(select(UnansweredMessage).where(UnansweredMessage.group_id == group.id)
+                         .order_by(UnansweredMessage.received_at).limit(1))
+        if left is None:
+            db.delete(group)
+        else:  # the sample and stems came from the first message: take them from one that is left
+            group.sample, group.tokens = left.text, word_stems(left.text)
+            group.first_seen = left.received_at
+            db.expire(group, ["messages"])
+    db.flush()
+    return len(found)
