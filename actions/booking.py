@@ -24,7 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers, common
 from actions.api_client import ApiRefused, ApiUnavailable, message_texts
-from actions.common import channel_of, latest_entity, latest_intent
+from actions.common import channel_of, latest_entity, yes_or_no_slot
 
 logger = logging.getLogger(__name__)
 
@@ -201,13 +201,7 @@ class ValidateBookingForm(FormValidationAction):
 
     def validate_booking_use_number(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        answer = answers.yes_or_no(str(value or ""))
-        if answer is None and latest_intent(tracker) in ("affirm", "deny"):
-            answer = latest_intent(tracker) == "affirm"
-        if answer is None:
-            dispatcher.utter_message(response="utter_yes_no_unclear")
-            return {"booking_use_number": None}
-        return {"booking_use_number": "yes" if answer else "no"}
+        return yes_or_no_slot("booking_use_number", value, dispatcher, tracker)
 
     def validate_booking_phone(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -218,13 +212,7 @@ class ValidateBookingForm(FormValidationAction):
 
     def validate_booking_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        answer = answers.yes_or_no(str(value or ""))
-        if answer is None and latest_intent(tracker) in ("affirm", "deny"):
-            answer = latest_intent(tracker) == "affirm"
-        if answer is None:
-            dispatcher.utter_message(response="utter_yes_no_unclear")
-            return {"booking_confirm": None}
-        return {"booking_confirm": "yes" if answer else "no"}
+        return yes_or_no_slot("booking_confirm", value, dispatcher, tracker)
 
     async def _party_fits(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                           children: int, ages: List[int], adults: int) -> bool:

@@ -1,10 +1,12 @@
 """What every action needs: the api client, and what the family just said."""
 from __future__ import annotations
 
-from typing import Optional
+from typing import Any, Dict, Optional, Text
 
 from rasa_sdk import Tracker
+from rasa_sdk.executor import CollectingDispatcher
 
+from actions import answers
 from actions.api_client import ApiClient
 
 # Tests swap this for a client pointed elsewhere; actions use `common.API`.
@@ -26,3 +28,15 @@ def latest_entity(tracker: Tracker, name: str, slot: Optional[str] = None) -> Op
     if value is None and slot:
         value = tracker.get_slot(slot)
     return value
+
+
+def yes_or_no_slot(slot: str, value: Any, dispatcher: CollectingDispatcher, tracker: Tracker) -> Dict[Text, Any]:
+    """A form's yes/no question: "yes"/"no" in the slot, or ask again kindly.
+    The words decide first; a clear affirm/deny intent covers "go on then"."""
+    answer = answers.yes_or_no(str(value or ""))
+    if answer is None and latest_intent(tracker) in ("affirm", "deny"):
+        answer = latest_intent(tracker) == "affirm"
+    if answer is None:
+        dispatcher.utter_message(response="utter_yes_no_unclear")
+        return {slot: None}
+    return {slot: "yes" if answer else "no"}

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers, common
 from actions.api_client import ApiRefused, ApiUnavailable, message_texts
 from actions.booking import cancel_latest_booking
-from actions.common import channel_of, latest_intent
+from actions.common import channel_of, latest_intent, yes_or_no_slot
 
 logger = logging.getLogger(__name__)
 
@@ -124,13 +124,7 @@ class ValidateHandoverForm(FormValidationAction):
 
     def validate_safe_to_contact(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        answer = answers.yes_or_no(str(value or ""))
-        if answer is None and latest_intent(tracker) in ("affirm", "deny"):
-            answer = latest_intent(tracker) == "affirm"
-        if answer is None:
-            dispatcher.utter_message(response="utter_yes_no_unclear")
-            return {"safe_to_contact": None}
-        return {"safe_to_contact": "yes" if answer else "no"}
+        return yes_or_no_slot("safe_to_contact", value, dispatcher, tracker)
 
     def validate_contact_times(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -23,7 +23,7 @@ undelivered or failed.
 """
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import requests
 from redis.exceptions import LockError
@@ -31,6 +31,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
+from api.bookings.models import Booking, SessionDate
+from api.directory.timetable import local
 from api.outbox.models import OutboxMessage
 from api.outbox.service import queue_text
 from api.referrals.models import Referral
@@ -118,7 +120,14 @@ def send_waiting_texts(rt: SmsRuntime, outbox_id: int, now: datetime | None = No
             pass
 
 
-def _urgent(session: Session, message: OutboxMessage) -> bool:
+def _urgent(session: Session, message: OutboxMessage, now: datetime) -> bool:
+    """Urgent texts go even in quiet hours: a worker's text on an urgent
+    referral, and a session called off for today or tomorrow (held until
+    8am, the family might already be on their way)."""
+    if message.kind == "booking_date_cancelled" and message.booking_id is not None:
+        on_date = session.scalar(select(SessionDate.on_date).join(Booking, Booking.session_date_id == SessionDate.id)
+                                 .where(Booking.id == message.booking_id))
+        return on_date is not None and on_date <= (local(now) + timedelta(days=1)).date()
     if message.referral_id is None:
         return False
     return bool(session.scalar(select(Referral.urgent).where(Referral.id == message.referral_id)))
@@ -143,7 +152,7 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
             return _finish(session, message, delivery, NOT_SENT, wall, reason="opted_out")
         if not country_allowed(settings, phone):
             return _finish(session, message, delivery, NOT_SENT, wall, reason="not_allowed_country")
-        if not is_reply(kind) and in_quiet_hours(settings, now) and not _urgent(session, message):
+        if not is_reply(kind) and in_quiet_hours(settings, now) and not _urgent(session, message, now):
             return _hold(session, delivery, wall + (quiet_hours_end(settings, now) - now), "quiet_hours", wall)
         if kind != OPT_OUT_CONFIRMATION and not take_number(rt.redis, settings, number, wall):
             log.warning("sms %d not sent: this number has had %d texts this hour", outbox_id,

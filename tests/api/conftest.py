@@ -8,7 +8,7 @@ import os
 import secrets
 import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import quote
 
@@ -24,6 +24,7 @@ from api.db import make_engine, make_session_factory, normalise_database_url
 from api.main import create_app
 from api.seed import seed_all
 from api.settings import REPO_ROOT, Settings
+from tests.support.http import QuietHandler
 from tests.support.ports import unused_port
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
@@ -101,18 +102,7 @@ class Recorder:
         self.status = 200
         recorder = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):  # keep test output quiet
-                pass
-
-            def _reply(self, status: int, body: object) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(QuietHandler):
             def do_GET(self):
                 self._reply(recorder.status, {"path": self.path})
 

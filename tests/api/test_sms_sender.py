@@ -3,13 +3,16 @@ the real twilio library to the loopback stand-in, fitted to SMS, within
 quiet hours, limits and countries; Twilio's errors and delivery reports
 are recorded."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 import pytest
 from rq.job import Job
-from sqlalchemy import update
+from sqlalchemy import delete, update
 
+from api.bookings.models import Booking, SessionDate
+from api.bookings.register import cancel_session_date
+from api.bookings.service import create_booking
 from api.content.plain_language import sms_length
 from api.outbox.service import queue_text
 from api.referrals.service import claim_referral, create_referral, send_text
@@ -154,6 +157,26 @@ def test_an_urgent_referrals_text_goes_at_night(sms_app, twilio, session_factory
     run_jobs()
     assert [m["Body"] for m in twilio.to(OTHER_FAMILY)] == ["Sam here. I will call you in 10 minutes."]
     assert twilio.to(FAMILY) == []
+
+
+@pytest.mark.parametrize("day, goes_tonight", [(date(2026, 11, 24), True), (date(2026, 12, 1), False)])
+def test_a_session_called_off_for_tomorrow_is_texted_at_night_a_later_one_waits(
+        sms_app, twilio, session_factory, day, goes_tonight):
+    """A family should not set off in the morning for a session the hub called
+    off last night; one called off for next week can wait until 8am."""
+    sms_app(clock_frozen_at=MONDAY_9_30PM)
+    with session_factory() as session:
+        session.execute(delete(Booking))
+        session.execute(delete(SessionDate))
+        booked = create_booking(session, {"conversation_id": "f" * 32 + "-1", "channel": "sms",
+                                          "occurrence": f"riverside_messy_play_tue@{day.isoformat()}",
+                                          "first_name": "Jo", "children": 1, "child_ages_months": [30],
+                                          "adults": 1, "phone": FAMILY}, "called-off-test", MONDAY_10AM)
+        assert booked.booking is not None
+        cancel_session_date(session, "riverside_messy_play_tue", day, "The hall is flooded", MONDAY_9_30PM)
+    run_jobs()
+    called_off = [m["Body"] for m in twilio.to(FAMILY) if "flooded" in m["Body"]]
+    assert len(called_off) == (1 if goes_tonight else 0)
 
 
 # --- limits and countries ---
