@@ -83,6 +83,7 @@ class ActionOfferSessions(Action):
             "hub": latest_entity(tracker, "hub", "hub"),
             "kind": latest_entity(tracker, "session_kind"),
             "age": latest_entity(tracker, "age"),
+            "postcode": latest_entity(tracker, "postcode", "postcode"),
         }
         try:
             body = await common.API.call("GET", "bookings/options",

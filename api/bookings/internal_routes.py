@@ -71,11 +71,12 @@ def _body_channel(body: dict | None, channel: str) -> str:
 
 
 @router.get("/options")
-async def options(day: str = "", hub: str = "", kind: str = "", age: str = "", channel: Channel = "web",
-                  db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> JSONResponse:
+async def options(day: str = "", hub: str = "", kind: str = "", age: str = "", postcode: str = "",
+                  channel: Channel = "web", db: Session = Depends(get_db),
+                  now: datetime = Depends(get_now)) -> JSONResponse:
     """A numbered list of matching upcoming sessions: 3 on SMS, 5 on web."""
     result, problem = await _run(db, channel, lambda: service.booking_options(
-        db, day=day, hub=hub, kind=kind, age=age, now=now, channel=channel))
+        db, day=day, hub=hub, kind=kind, age=age, postcode=postcode, now=now, channel=channel))
     if problem:
         return problem
     choices, texts = result

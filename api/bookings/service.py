@@ -34,7 +34,7 @@ from api.content.service import render
 from api.crypto import cipher, phone_hash
 from api.directory.days import parse_day
 from api.directory.models import HubSession, SessionKind
-from api.directory.service import front_door, hub_not_found, upcoming_sessions
+from api.directory.service import front_door, hub_for_postcode, hub_not_found, postcode_not_served, upcoming_sessions
 from api.directory.timetable import local
 from api.directory.wording import family_day, family_list, family_time
 from api.outbox.service import queue_text
@@ -128,9 +128,15 @@ def _list_text(session: Session, channel: str, key: str, choices: list[Choice], 
 
 
 def booking_options(session: Session, *, day: str | None, hub: str | None, kind: str | None, age: str | None,
-                    now: datetime, channel: str) -> tuple[list[Choice], list[str]]:
-    """Upcoming sessions matching what the family asked, as a numbered list."""
+                    now: datetime, channel: str, postcode: str | None = None) -> tuple[list[Choice], list[str]]:
+    """Upcoming sessions matching what the family asked, as a numbered list.
+    A postcode ("near FB2") stands for the hub that serves it."""
     channel = _channel(channel)
+    if postcode and postcode.strip() and not (hub and hub.strip()):
+        nearest = hub_for_postcode(session, postcode)
+        if nearest is None:
+            return [], postcode_not_served(session, postcode, channel)
+        hub = nearest.slug
     search = upcoming_sessions(session, day_text=day, hub_text=hub, kind_text=kind, age_text=age, now=now,
                                limit=50)
     if search.unknown_hub:

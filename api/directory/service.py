@@ -101,6 +101,11 @@ def hub_not_found(session: Session, text: str, channel: str = "web") -> list[str
     return [render(session, "hub_not_found", channel, hub_text=text.strip(), hub_names=_hub_names(session))]
 
 
+def postcode_not_served(session: Session, postcode: str, channel: str = "web") -> list[str]:
+    return [render(session, "hub_postcode_not_found", channel, postcode=postcode.strip().upper(),
+                   hub_names=_hub_names(session), phone=front_door(session).phone)]
+
+
 def resolve_kind(session: Session, text: str | None) -> SessionKind | None:
     kinds = list(session.scalars(select(SessionKind).order_by(SessionKind.id)))
 
@@ -239,8 +244,7 @@ def find_hub(session: Session, hub_text: str | None, postcode_text: str | None,
     if postcode_text and postcode_text.strip():
         hub = hub_for_postcode(session, postcode_text)
         if hub is None:
-            return [render(session, "hub_postcode_not_found", channel, postcode=postcode_text.strip().upper(),
-                           hub_names=_hub_names(session), phone=front_door(session).phone)]
+            return postcode_not_served(session, postcode_text, channel)
         return [render(session, "hub_nearest", channel, hub=hub.name, address=_address(hub),
                        postcode=hub.postcode, phone=hub.phone)]
     if hub_text and hub_text.strip():
@@ -266,8 +270,7 @@ def getting_there(session: Session, hub_text: str | None, postcode_text: str | N
     elif postcode_text and postcode_text.strip():
         hub = hub_for_postcode(session, postcode_text)
         if hub is None:
-            return [render(session, "hub_postcode_not_found", channel, postcode=postcode_text.strip().upper(),
-                           hub_names=_hub_names(session), phone=front_door(session).phone)]
+            return postcode_not_served(session, postcode_text, channel)
     if hub is None:
         return [render(session, "travel_which_hub", channel, hub_names=_hub_names(session))]
     parking_key = "travel_parking_step_free" if hub.step_free else "travel_parking"

@@ -111,6 +111,16 @@ def test_options_when_nothing_matches(db):
     assert choices == [] and 'I do not know a hub called "atlantis"' in text
 
 
+def test_options_near_a_postcode_come_from_the_hub_that_serves_it(db):
+    """ "something for my 2 year old near FB3": Northgate serves FB3 and FB4."""
+    choices, _ = service.booking_options(db, day="", hub="", kind="messy play", age="", postcode="FB3 9ZZ",
+                                         now=MONDAY_10AM, channel="web")
+    assert [c.id for c in choices] == [NORTHGATE_MESSY_WEDNESDAY, "northgate_messy_play_wed@2026-12-02"]
+    choices, [text] = service.booking_options(db, day="", hub="", kind="", age="", postcode="CH41",
+                                              now=MONDAY_10AM, channel="sms")
+    assert choices == [] and "CH41" in text and check_text(text, "sms") == []
+
+
 def test_options_match_the_childs_age(db):
     choices, _ = service.booking_options(db, day="tuesday", hub="riverside", kind="", age="6 month old",
                                          now=MONDAY_10AM, channel="web")

@@ -102,6 +102,12 @@ def test_any_baby_groups_ends_with_a_list_to_book_from(chat):
     assert "Baby massage at Riverside Family Hub" in reply and "Reply 1" in reply
 
 
+def test_sessions_near_a_postcode_come_from_the_hub_that_serves_it(chat):
+    reply = flat(chat.say("something for my 2 year old near FB3 i can book"))
+    assert "Northgate Family Hub" in reply and "Reply 1" in reply, reply
+    assert "Riverside" not in reply and "Millbrook" not in reply and "Oakfield" not in reply
+
+
 def test_change_a_booking_to_another_week(chat, front_door):
     book(chat)
     reference = REFERENCE.search(flat(chat.say("yes"))).group(0)
