@@ -8,13 +8,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import delete, func, select
 
-from api import crypto
 from api.bookings.models import Booking, ConversationContact, SessionDate
 from api.directory.models import HubSession
 from api.outbox.models import OutboxMessage
+from tests.api.referral_helpers import TEST_DATA_KEY, encryption_key  # noqa: F401 - re-exported with its fixture
 
 LONDON = ZoneInfo("Europe/London")
-TEST_DATA_KEY = "test-data-encryption-key"
 
 # Monday 23 November 2026, 10am. Riverside messy play (booking needed, 10
 # places, a waiting list, 18 months to 5) runs on Tuesdays at 10am.
@@ -50,13 +49,6 @@ def booking_body(occurrence: str = MESSY_TUESDAY, **changes) -> dict:
             "children": 2, "child_ages_months": [24, 40], "adults": 1, "phone": "07700 900123"}
     body.update(changes)
     return body
-
-
-@pytest.fixture(autouse=True)
-def encryption_key():
-    crypto.use_key(TEST_DATA_KEY)
-    yield TEST_DATA_KEY
-    crypto.use_key(TEST_DATA_KEY)
 
 
 @pytest.fixture(autouse=True)

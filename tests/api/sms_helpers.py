@@ -9,24 +9,16 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import delete, select
 
-from api import crypto
 from api.bookings.models import ConversationContact
 from api.outbox.models import OutboxMessage
 from api.sms.models import SmsDelivery, SmsInbound, SmsOptOut
 from api.sms.runtime import QUEUES, current_runtime
+from tests.api.referral_helpers import TEST_DATA_KEY, encryption_key  # noqa: F401 - re-exported with its fixture
 from tests.support.twilio import ACCOUNT_SID, AUTH_TOKEN, FROM_NUMBER, TwilioStandIn, inbound_fields, signed_post
 
-TEST_DATA_KEY = "test-data-encryption-key"
 PUBLIC = "https://hub.example.org"  # what Twilio posts to; the api itself is behind a proxy
 FAMILY = "+447700900123"
 OTHER_FAMILY = "+447700900456"
-
-
-@pytest.fixture(autouse=True)
-def encryption_key():
-    crypto.use_key(TEST_DATA_KEY)
-    yield TEST_DATA_KEY
-    crypto.use_key(TEST_DATA_KEY)
 
 
 @pytest.fixture(autouse=True)
