@@ -31,6 +31,7 @@ def main() -> None:  # pragma: no cover - process wiring around tested functions
     settings = get_settings()
     connection = make_sync_redis(settings)
     if args.cron:
+        logging.getLogger("rq.cron").setLevel(logging.WARNING)  # not a line every few seconds
         scheduler = CronScheduler(connection=connection, logging_level="WARNING")
         scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
         scheduler.start()
