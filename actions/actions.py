@@ -71,10 +71,6 @@ class ActionAnswer(ApiAnswerAction):
     comms team's "what we could not answer" page, in the background: the
     family's answer never waits for it or depends on it."""
 
-    # Below this intent confidence an answer counts as a guess. Rasa's
-    # FallbackClassifier (config.yml) already turns anything under 0.5
-    # into nlu_fallback.
-    LOW_CONFIDENCE_BELOW = 0.7
     UNANSWERED_REASONS = {"out_of_scope": "out_of_scope", "nlu_fallback": "fallback"}
 
     def name(self) -> Text:
@@ -103,7 +99,9 @@ class ActionAnswer(ApiAnswerAction):
         intent = message.get("intent") or {}
         name, confidence = intent.get("name") or "nlu_fallback", float(intent.get("confidence") or 0.0)
         reason = cls.UNANSWERED_REASONS.get(name)
-        if reason is None and confidence >= cls.LOW_CONFIDENCE_BELOW:
+        # Below UNANSWERED_BELOW_CONFIDENCE an answer counts as a guess (Rasa's
+        # FallbackClassifier in config.yml already makes anything under 0.5 a fallback).
+        if reason is None and confidence >= common.API.settings.unanswered_below_confidence:
             return None
         if not text or text.startswith("/"):  # nothing typed, or a button's intent
             return None

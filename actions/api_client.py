@@ -39,6 +39,10 @@ class ApiClient:
         self._settings = settings or load_settings()
         self._reports: Set["asyncio.Future[bool]"] = set()  # kept so they are not dropped mid-flight
 
+    @property
+    def settings(self) -> ActionSettings:
+        return self._settings
+
     async def call(
         self,
         method: str,

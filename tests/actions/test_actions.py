@@ -215,6 +215,14 @@ def test_an_answer_given_with_low_confidence_is_reported(reporting_api):
     assert reporting_api.reports[0][1]["reason"] == "low_confidence"
 
 
+def test_the_low_confidence_line_is_a_setting(reporting_api, monkeypatch):
+    settings = ActionSettings(common.API.settings.api_url, "secret-token", 5, unanswered_below_confidence=0.6)
+    monkeypatch.setattr(common, "API", ApiClient(settings))
+    run_and_settle(family_actions.ActionAnswer(), family_said("nappy money?", "money_help", 0.62))
+    run_and_settle(family_actions.ActionAnswer(), family_said("nappies?", "money_help", 0.55))
+    assert [body["text"] for _path, body, _auth in reporting_api.reports] == ["nappies?"]
+
+
 def test_a_confident_answer_is_not_reported(reporting_api):
     run_and_settle(family_actions.ActionAnswer(), family_said("help with money for nappies", "money_help", 0.93))
     assert reporting_api.reports == []
