@@ -295,3 +295,4 @@ def test_every_answer_named_in_answer_intents_exists():
     keys = {a.key for a in load_shipped_answers(REPO_ROOT / "data" / "content")}
     data = yaml.safe_load((REPO_ROOT / "data" / "answer_intents.yml").read_text(encoding="utf-8"))
     assert [p for p in data["answers"] if not any(fnmatchcase(k, p) for k in keys)] == []
+

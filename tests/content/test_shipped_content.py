@@ -144,3 +144,19 @@ def test_crisis_answers_say_999_first(key, channel):
 def test_crisis_answers_live_in_crisis_file():
     keys = {answer["key"] for file_name, answer in ANSWERS if file_name == "crisis.yml"}
     assert set(CRISIS_NUMBERS) <= keys
+
+
+def test_every_question_the_assistant_answers_can_be_chosen_by_comms():
+    """A new answer (README, "How to add a question") must also be listed in
+    data/answer_intents.yml, or comms could never mark messages as answered by it."""
+    rules = yaml.safe_load((ROOT / "data" / "rules.yml").read_text(encoding="utf-8"))["rules"]
+    answered = set()
+    for rule in rules:
+        steps = rule.get("steps", [])
+        for step, following in zip(steps, steps[1:]):
+            if "intent" in step and following.get("action") == "action_answer":
+                answered.add(step["intent"])
+    data = yaml.safe_load((ROOT / "data" / "answer_intents.yml").read_text(encoding="utf-8"))
+    # A bare yes or no, or a message not understood, is not a question to answer.
+    answered -= {"affirm", "deny", "nlu_fallback"}
+    assert answered and answered - set(data["answers"].values()) == set()
