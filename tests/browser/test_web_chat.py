@@ -597,6 +597,10 @@ def test_the_widget_on_a_council_site(browser, chat_site):
         page.set_viewport_size(PHONE)
         screenshot(page, "web-chat-widget-phone")
         page.set_viewport_size(DESKTOP)
+        # Resized, the newest message is still in view.
+        chat_frame = page.frame_locator("#familyhub-chat-panel iframe").locator("#chat")
+        page.wait_for_timeout(100)
+        assert chat_frame.evaluate("c => c.scrollHeight - c.scrollTop - c.clientHeight") < 24
         screenshot(page, "web-chat-widget-desktop")
 
         # The close button, then Escape, give focus back to the opener.

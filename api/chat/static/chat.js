@@ -257,4 +257,15 @@
   input.setAttribute("aria-describedby", "problem enter-hint");
   if (list.lastElementChild) { scrollToEnd(list.lastElementChild); }
   if (list.firstChild) { restartQuietTimer(); }
+
+  // When the window changes size (a phone's keyboard opening, turning the
+  // phone), someone reading the newest message should still see it; someone
+  // who scrolled back to read stays where they are.
+  var atEnd = true;
+  chat.addEventListener("scroll", function () {
+    atEnd = chat.scrollHeight - chat.scrollTop - chat.clientHeight < 24;
+  });
+  window.addEventListener("resize", function () {
+    if (atEnd && list.lastElementChild) { scrollToEnd(list.lastElementChild); }
+  });
 })();
