@@ -112,7 +112,7 @@ def party_of_children(text: str) -> Tuple[Optional[int], List[int]]:
         return None, []
 
     def months(number: int, unit: str) -> int:
-        if unit.startswith(("m",)):
+        if unit.startswith("m"):
             return number
         if unit.startswith("w"):
             return number // 4

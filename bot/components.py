@@ -111,9 +111,14 @@ def _use_next_guess(message: Message, doubted: str = CRISIS_INTENT) -> None:
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 
-def takes_something_back(text: str, words: List[str]) -> bool:
+def words_pattern(words: List[str]) -> re.Pattern:
+    """One pattern for any of `words` as whole words (made once, not per message)."""
+    return re.compile("|".join(rf"(?<![\w']){re.escape(word.lower())}(?![\w'])" for word in words))
+
+
+def takes_something_back(text: str, pattern: re.Pattern) -> bool:
     plain = " ".join(re.sub(r"[^\w\s']", " ", (text or "").lower()).split())
-    return any(re.search(rf"(?<![\w']){re.escape(word)}(?![\w'])", plain) for word in words)
+    return pattern.search(plain) is not None
 
 
 @DefaultV1Recipe.register(
@@ -133,7 +138,8 @@ class ChangeMindCheck(GraphComponent):
         return cls(config)
 
     def __init__(self, config: Dict[str, Any]) -> None:
-        self._words = [str(w).lower() for w in yaml.safe_load(CHANGE_MIND_WORDS.read_text(encoding="utf-8"))["words"]]
+        self._pattern = words_pattern(
+            [str(w) for w in yaml.safe_load(CHANGE_MIND_WORDS.read_text(encoding="utf-8"))["words"]])
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -142,7 +148,7 @@ class ChangeMindCheck(GraphComponent):
         for message in messages:
             intent = message.get(INTENT) or {}
             if intent.get(INTENT_NAME_KEY) == CHANGE_MIND_INTENT and not takes_something_back(
-                message.get(TEXT) or "", self._words
+                message.get(TEXT) or "", self._pattern
             ):
                 _use_next_guess(message, CHANGE_MIND_INTENT)
         return messages

@@ -52,22 +52,18 @@ async def _run(db: Session, channel: str, function, *args) -> tuple[object, JSON
         return None, _answer([text], 503, detail="the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
 
 
-async def _json_body(request: Request) -> dict | None:
+async def _posted(request: Request, db: Session, channel: str) -> tuple[dict, str, JSONResponse | None]:
+    """The posted JSON object and the channel (the body's wins over the
+    query's); for anything but a JSON object, the kind 422 to send instead."""
     try:
         body = json.loads(await request.body() or b"null")
     except (ValueError, UnicodeDecodeError):
-        return None
-    return body if isinstance(body, dict) else None
-
-
-def _bad_body(db: Session, channel: str) -> JSONResponse:
-    text = render(db, "booking_went_wrong", channel, phone=front_door(db).phone)
-    return _answer([text], 422, detail="body: send a JSON object")
-
-
-def _body_channel(body: dict | None, channel: str) -> str:
-    value = (body or {}).get("channel")
-    return value if value in ("web", "sms") else channel
+        body = None
+    if not isinstance(body, dict):
+        text = render(db, "booking_went_wrong", channel, phone=front_door(db).phone)
+        return {}, channel, _answer([text], 422, detail="body: send a JSON object")
+    value = body.get("channel")
+    return body, value if value in ("web", "sms") else channel, None
 
 
 @router.get("/options")
@@ -97,10 +93,9 @@ async def needs(occurrence: str = "", channel: Channel = "web", db: Session = De
 async def check(request: Request, channel: Channel = "web", db: Session = Depends(get_db),
                 now: datetime = Depends(get_now)) -> JSONResponse:
     """200 `{"ok": true}` or 422 `{"messages"}` saying what does not fit."""
-    body = await _json_body(request)
-    channel = _body_channel(body, channel)
-    if body is None:
-        return _bad_body(db, channel)
+    body, channel, bad = await _posted(request, db, channel)
+    if bad:
+        return bad
     _result, problem = await _run(db, channel, service.check_booking, db, body, now)
     if problem:
         return problem
@@ -112,10 +107,9 @@ async def create(request: Request, channel: Channel = "web", idempotency_key: st
                  db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> JSONResponse:
     """201 (200 for a repeated Idempotency-Key) `{"reference", "status", "messages"}`;
     409 `{"full": true, "options", "messages"}`; 422 `{"messages"}`."""
-    body = await _json_body(request)
-    channel = _body_channel(body, channel)
-    if body is None:
-        return _bad_body(db, channel)
+    body, channel, bad = await _posted(request, db, channel)
+    if bad:
+        return bad
     result, problem = await _run(db, channel, service.create_booking, db, body, idempotency_key or "", now)
     if problem:
         return problem
@@ -137,10 +131,9 @@ async def mine(conversation_id: str = "", channel: Channel = "web", db: Session 
 async def find(request: Request, channel: Channel = "web", db: Session = Depends(get_db),
                now: datetime = Depends(get_now)) -> JSONResponse:
     """The family's upcoming bookings matching a booking number in `text`, or `day`, or all."""
-    body = await _json_body(request)
-    channel = _body_channel(body, channel)
-    if body is None:
-        return _bad_body(db, channel)
+    body, channel, bad = await _posted(request, db, channel)
+    if bad:
+        return bad
     result, problem = await _run(db, channel, service.find_bookings, db, str(body.get("conversation_id") or ""),
                                  str(body.get("text") or ""), str(body.get("day") or ""), now, channel)
     if problem:
@@ -152,10 +145,9 @@ async def find(request: Request, channel: Channel = "web", db: Session = Depends
 async def cancel(reference: str, request: Request, channel: Channel = "web", db: Session = Depends(get_db),
                  now: datetime = Depends(get_now)) -> JSONResponse:
     """`{"cancelled": true, "messages"}`; 404 unless it is this family's upcoming booking."""
-    body = await _json_body(request)
-    channel = _body_channel(body, channel)
-    if body is None:
-        return _bad_body(db, channel)
+    body, channel, bad = await _posted(request, db, channel)
+    if bad:
+        return bad
     texts, problem = await _run(db, channel, service.cancel_booking, db, reference,
                                 str(body.get("conversation_id") or ""), now, channel)
     if problem:
@@ -178,10 +170,9 @@ async def move(reference: str, request: Request, channel: Channel = "web",
                idempotency_key: str | None = Header(default=None), db: Session = Depends(get_db),
                now: datetime = Depends(get_now)) -> JSONResponse:
     """`{"reference", "messages"}`; 409 full / 422 / 404 as for the others."""
-    body = await _json_body(request)
-    channel = _body_channel(body, channel)
-    if body is None:
-        return _bad_body(db, channel)
+    body, channel, bad = await _posted(request, db, channel)
+    if bad:
+        return bad
     result, problem = await _run(db, channel, service.move_booking, db, reference,
                                  str(body.get("conversation_id") or ""), str(body.get("occurrence") or ""),
                                  idempotency_key or "", now, channel)
