@@ -6,8 +6,10 @@ each check returns structured results with a message in plain words for
 the person editing, not just a yes or no.
 
 The rules (thresholds, jargon, known short forms, the messages) live in
-`data/plain_language.yml`. Every function takes an optional `rules`; by
-default the rules shipped in the repository are used. The api can pass
+`data/plain_language.yml`; the phone numbers each crisis answer must give
+live in `data/safety/crisis_numbers.yml` (api/content/crisis_numbers.py).
+Every function takes an optional `rules`; by default the rules shipped in
+the repository are used. The api can pass
 `load_rules(settings.data_dir / "plain_language.yml")` instead.
 """
 
@@ -24,6 +26,8 @@ from typing import Literal
 
 import textstat
 import yaml
+
+from api.content.crisis_numbers import SHIPPED_CRISIS_NUMBERS, CrisisNumbers, load_crisis_numbers
 
 SHIPPED_RULES = Path(__file__).resolve().parents[2] / "data" / "plain_language.yml"
 
@@ -70,6 +74,9 @@ class Rules:
     # Facts some answers must give (see FACTS): fact -> answer keys, with
     # `*` for any ending ("hours_*").
     should_mention: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # The numbers each crisis answer must give: leaving one out is a hard
+    # problem (the answer cannot be published).
+    crisis_numbers: CrisisNumbers = field(default_factory=CrisisNumbers)
 
     def message(self, key: str, /, **values) -> str:
         """A message from the rules, filled in, on one line."""
@@ -86,7 +93,12 @@ def _phrase_pattern(forms: list[str]) -> re.Pattern:
     return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
 
 
-def load_rules(path: Path | str = SHIPPED_RULES) -> Rules:
+def load_rules(path: Path | str = SHIPPED_RULES,
+               crisis_numbers_path: Path | str | None = SHIPPED_CRISIS_NUMBERS) -> Rules:
+    """The rules from a plain language file. The crisis numbers come from
+    `data/safety/crisis_numbers.yml` whichever file that is, so changing the
+    plain language rules never drops them; pass `crisis_numbers_path=None`
+    for none."""
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
     limits = data["thresholds"]
     sms = data["sms"]
@@ -114,6 +126,7 @@ def load_rules(path: Path | str = SHIPPED_RULES) -> Rules:
         acronym_skip_words=frozenset(w.lower() for w in data.get("acronym_skip_words") or []),
         messages=dict(data["messages"]),
         should_mention=_should_mention(data.get("should_mention") or {}),
+        crisis_numbers=load_crisis_numbers(crisis_numbers_path) if crisis_numbers_path else CrisisNumbers(),
     )
 
 
@@ -573,7 +586,8 @@ class Problem:
 def check_text(text: str | None, where: Where, rules: Rules | None = None, key: str | None = None) -> list[Problem]:
     """All the checks for one text. SMS text must be GSM-7 and fit the
     segment limit; both channels get the readability checks. With the
-    answer's `key`, also the facts that answer must give (`should_mention`)."""
+    answer's `key`, also the facts that answer must give (`should_mention`)
+    and, for a crisis answer, every number it must give (a hard problem)."""
     rules = rules or shipped_rules()
     name = WHERE_NAMES[where]
     text = text or ""
@@ -645,7 +659,13 @@ def check_text(text: str | None, where: Where, rules: Rules | None = None, key: 
                 rules.message("acronym", where=name, acronym=found.acronym, hint=hint),
             )
         )
+    missing_numbers = rules.crisis_numbers.missing(text, key)
+    if missing_numbers:
+        problems.insert(0, Problem("hard", "missing_crisis_number", where,
+                                   rules.crisis_numbers.message(name, missing_numbers)))
     for fact in missing_facts(text, key, rules):
+        if fact == "phone_number" and missing_numbers:
+            continue  # the hard problem above names the exact numbers
         problems.append(Problem("soft", f"missing_{fact}", where, rules.message(f"missing_{fact}", where=name)))
     return problems
 

@@ -3,7 +3,8 @@ preview, publish and roll back (comms and admin only), and download.
 
 Every POST checks the CSRF token. Publishing and rolling back are in the
 audit log. Hard checks block publishing here on the server, whatever the
-page's script said.
+page's script said: among them, a crisis answer without every number
+data/safety/crisis_numbers.yml says it must give.
 """
 
 import json
@@ -66,6 +67,7 @@ def _editor_page(request: Request, staff: StaffUser, answer: Answer, *, sms: str
         "can_edit": staff.role in EDITORS, "placeholders": answer.placeholders or {}, "notice": notice,
         "errors": errors or [], "error_title": error_title, "field_errors": field_errors or {}, "stale": stale,
         "when": when, "min_reading_ease": f"{shipped_rules().min_reading_ease:g}",
+        "required_numbers": shipped_rules().crisis_numbers.required(answer.key),
     }, staff=staff, status_code=status_code)
 
 

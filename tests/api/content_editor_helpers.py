@@ -79,3 +79,25 @@ def live_text(session_factory, key: str, channel: str = "sms") -> str:
     with session_factory() as session:
         answer = session.scalar(select(Answer).where(Answer.key == key))
         return answer.sms_text if channel == "sms" else answer.web_text
+
+
+@pytest.fixture
+def restore_answer(session_factory):
+    """restore_answer(key): put a shipped answer back as it was after the
+    test (its words, version and history), for tests that publish it."""
+    saved: dict[str, tuple] = {}
+
+    def keep(key: str) -> str:
+        with session_factory() as session:
+            row = session.scalar(select(Answer).where(Answer.key == key))
+            saved[key] = (row.sms_text, row.web_text, row.version, row.updated_at, row.updated_by)
+        return key
+
+    yield keep
+    with session_factory() as session, session.begin():
+        for key, (sms, web, version, updated_at, updated_by) in saved.items():
+            row = session.scalar(select(Answer).where(Answer.key == key))
+            session.execute(delete(AnswerVersion).where(AnswerVersion.answer_id == row.id,
+                                                        AnswerVersion.version > version))
+            row.sms_text, row.web_text, row.version = sms, web, version
+            row.updated_at, row.updated_by = updated_at, updated_by

@@ -171,3 +171,41 @@ def test_every_answer_named_in_should_mention_exists():
     unmatched = [pattern for patterns in pl.shipped_rules().should_mention.values() for pattern in patterns
                  if not any(fnmatchcase(key, pattern) for key in keys)]
     assert unmatched == [], "data/plain_language.yml should_mention names answers that do not exist"
+
+
+# --- crisis answers must give their numbers (data/safety/crisis_numbers.yml) ---
+
+CHILD_HARM_SMS = ("If a child is in danger now, please call 999. To report a child at risk from an adult, call "
+                  "the police on 101. You can talk to the NSPCC helpline on 0808 800 5000. It is free.")
+
+
+def test_a_crisis_answer_without_one_of_its_numbers_cannot_be_published():
+    sms = CHILD_HARM_SMS.replace(" on 101", "")
+    report = answer_report("crisis_child_harm", sms, CHILD_HARM_SMS, None)
+    assert not report.can_publish
+    [problem] = report.hard
+    assert (problem.code, problem.where) == ("missing_crisis_number", "sms")
+    assert "text message must give 101 (the police, to report a child at risk)" in problem.message
+    # The same words are fine for an answer that need not give 101.
+    assert answer_report("thank", sms, CHILD_HARM_SMS, None).can_publish
+    # With the number back, spaced any way, it can be published.
+    spaced = CHILD_HARM_SMS.replace("on 101", "on 1 01").replace("0808 800 5000", "08088005000")
+    assert answer_report("crisis_child_harm", spaced, CHILD_HARM_SMS, None).can_publish
+
+
+def test_a_crisis_answer_names_every_missing_number_in_each_text():
+    web = "If a child is in danger now, please call the police. You can talk to someone who will listen."
+    report = answer_report("crisis_child_harm", CHILD_HARM_SMS, web, None)
+    [problem] = report.hard
+    assert problem.where == "web"
+    assert "999 (emergency services), 101 (the police, to report a child at risk) and 0808 800 5000" in problem.message
+    assert "missing_phone_number" not in {p.code for p in report.problems}  # said once, as the refusal
+
+
+def test_any_number_is_not_enough_for_a_crisis_answer():
+    """Before, any phone number satisfied a crisis answer, and only as a warning."""
+    sms = "If you are in danger now, please call 999. You can call our phone line on 01632 960000 any time."
+    report = answer_report("crisis_self_harm", sms, sms, None)
+    assert [(p.code, p.where) for p in report.hard] == [("missing_crisis_number", "sms"),
+                                                        ("missing_crisis_number", "web")]
+    assert all("116 123 (Samaritans)" in p.message for p in report.hard)

@@ -10,7 +10,7 @@ import pytest
 
 from tests.api.conftest import AUTH
 from tests.api.content_editor_helpers import (  # noqa: F401 - fixtures
-    CURLY, GOOD_SMS, GOOD_WEB, answer_key, audits, live_text, signed_in, template_key,
+    CURLY, GOOD_SMS, GOOD_WEB, answer_key, audits, live_text, restore_answer, signed_in, template_key,
 )
 from tests.api.referral_helpers import encryption_key  # noqa: F401 - fixture
 
@@ -240,3 +240,62 @@ def test_the_editor_script_and_styles_are_served(make_client):
     script = client.get("/staff/content/editor.js")
     assert script.status_code == 200 and "X-CSRF-Token" in script.text
     assert client.get("/staff/content/editor.css").headers["content-type"].startswith("text/css")
+
+
+# --- a crisis answer cannot be published without its numbers ---
+
+def test_a_crisis_answer_shows_the_numbers_it_must_give(signed_in):
+    client, _ = signed_in("comms")
+    page = client.get("/staff/content/answers/crisis_child_harm").text
+    hint = re.search(r'id="required-numbers">(.*?)</div>', page, re.S).group(1)
+    assert "999 (emergency services), 101 (the police, to report a child at risk) and 0808 800 5000" in hint
+    assert 'id="required-numbers"' not in client.get("/staff/content/answers/thank").text
+
+
+def test_publishing_a_crisis_answer_without_a_number_is_refused_and_the_page_says_which(signed_in, session_factory,
+                                                                                        restore_answer):
+    key = restore_answer("crisis_child_harm")
+    sms, web = live_text(session_factory, key, "sms"), live_text(session_factory, key, "web")
+    client, token = signed_in("comms")
+    without = web.replace("0808 800 5000", "the number on their website")
+    response = client.post(f"/staff/content/answers/{key}/publish", data={
+        "sms": sms, "web": without, "version": "1", "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 422
+    summary = re.search(r'id="error-summary".*?</div>\s*</div>', response.text, re.S).group(0)
+    assert "This answer cannot be published yet" in summary
+    assert "The web chat answer must give 0808 800 5000 (the NSPCC helpline)." in summary
+    assert 'href="#web"' in summary
+    assert re.search(r'id="web-error".*?must give 0808 800 5000', response.text, re.S)  # beside the box
+    assert "the number on their website" in response.text  # their words are kept
+    assert (live_text(session_factory, key, "sms"), live_text(session_factory, key, "web")) == (sms, web)
+    assert audits(session_factory, "answer.published", key) == []
+
+
+def test_the_live_check_says_a_crisis_number_is_missing_as_they_type(signed_in, session_factory):
+    client, token = signed_in("comms")
+    web = live_text(session_factory, "crisis_parent_fear", "web")
+    response = client.post("/staff/content/check", headers={"X-CSRF-Token": token}, json={
+        "key": "crisis_parent_fear", "sms": "Thank you for telling us. If anyone is in danger now, call 999.",
+        "web": web})
+    body = response.json()
+    assert body["can_publish"] is False
+    assert [(p["code"], p["where"]) for p in body["problems"] if p["level"] == "hard"] == [
+        ("missing_crisis_number", "sms")]
+    assert "116 123 (Samaritans)" in body["checks_html"] and "Cannot be published yet" in body["checks_html"]
+    assert body["summary"].startswith("1 problem must be fixed before publishing")
+
+
+def test_a_crisis_answer_with_its_numbers_is_published(signed_in, session_factory, restore_answer):
+    key = restore_answer("crisis_nowhere_safe")
+    sms, web = live_text(session_factory, key, "sms"), live_text(session_factory, key, "web")
+    client, token = signed_in("comms")
+    refused = client.post(f"/staff/content/answers/{key}/publish", data={
+        "sms": sms.replace("01632 960700", "the council"), "web": web, "version": "1", "csrf_token": token})
+    assert refused.status_code == 422 and "01632 960700 (the council&#39;s out-of-hours housing line)" in refused.text
+    new_sms = sms.replace("01632 960700", "01632960700")  # the same number, without its space
+    response = client.post(f"/staff/content/answers/{key}/publish", data={
+        "sms": new_sms, "web": web, "version": "1", "csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303
+    assert live_text(session_factory, key, "sms") == new_sms
+    live = client.get("/internal/crisis", params={"kind": "nowhere_safe", "channel": "sms"}, headers=AUTH).json()
+    assert live["messages"][0]["text"] == new_sms

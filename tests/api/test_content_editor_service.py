@@ -194,3 +194,49 @@ def test_an_unedited_download_is_the_shipped_content(db, tmp_path):
 def test_word_diff_marks_what_was_taken_out_and_put_in():
     assert service.word_diff("Open from 9am today.", "Open from 10am today.") == [
         ("same", "Open from "), ("removed", "9am "), ("added", "10am "), ("same", "today.")]
+
+
+# --- a crisis answer cannot go out without its numbers ---
+
+def test_a_crisis_answer_without_its_numbers_is_refused_and_with_them_is_published(db, comms):
+    answer = load(db, "crisis_child_harm")
+    sms, web, version = answer.sms_text, answer.web_text, answer.version
+    no_police = sms.replace("call the police on 101", "call the police")
+    assert no_police != sms
+    with pytest.raises(service.PublishRefused) as refused:
+        service.publish(db, answer, comms, no_police, web, version, "", NOW)
+    [problem] = refused.value.problems
+    assert (problem.code, problem.where) == ("missing_crisis_number", "sms")
+    assert "must give 101 (the police, to report a child at risk)" in problem.message
+    assert (get_answer(db, "crisis_child_harm", "sms"), load(db, "crisis_child_harm").version) == (sms, version)
+    assert len(versions(db, "crisis_child_harm")) == 1
+
+    # The same words with the number back, spaced differently, are published.
+    spaced = no_police.replace("call the police", "call the police on 1 01").replace("0808 800 5000", "08088005000")
+    service.publish(db, load(db, "crisis_child_harm"), comms, spaced, web, version, "", NOW)
+    assert get_answer(db, "crisis_child_harm", "sms") == spaced
+
+
+def test_every_missing_number_is_named_for_each_text(db, comms):
+    answer = load(db, "crisis_self_harm")
+    words = "You are not alone, and people want to help. Please talk to someone you trust today."
+    with pytest.raises(service.PublishRefused) as refused:
+        service.publish(db, answer, comms, words, words, answer.version, "", NOW)
+    assert [(p.where, p.code) for p in refused.value.problems] == [
+        ("sms", "missing_crisis_number"), ("web", "missing_crisis_number")]
+    assert all("999 (emergency services) and 116 123 (Samaritans)" in p.message for p in refused.value.problems)
+    assert get_answer(db, "crisis_self_harm", "web") == answer.web_text
+
+
+def test_rolling_back_to_a_version_without_the_numbers_is_refused(db, comms):
+    """The words crisis_child_harm shipped with before the police's 101 was
+    required: they cannot be put back."""
+    answer = load(db, "crisis_child_harm")
+    old = ("If a child is in danger now, please call 999. You can talk to the NSPCC helpline about any worry "
+           "for a child on 0808 800 5000. It is free.")
+    db.add(AnswerVersion(answer_id=answer.id, version=0, sms_text=old, web_text=old, published_by="seed"))
+    db.flush()
+    with pytest.raises(service.PublishRefused) as refused:
+        service.roll_back(db, answer, comms, 0, answer.version, NOW)
+    assert {p.code for p in refused.value.problems} == {"missing_crisis_number"}
+    assert "101" in refused.value.problems[0].message

@@ -5,7 +5,10 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import delete
 
+from api.content.crisis_numbers import load_crisis_numbers
 from api.content.models import Answer
+from api.content.service import get_answer
+from api.crisis import service as crisis_service
 from tests.api.conftest import AUTH
 
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -75,9 +78,10 @@ def test_answers_route_by_channel_and_404(make_client):
 
 
 @pytest.fixture
-def crisis_fixture(session_factory):
+def crisis_fixture(session_factory, monkeypatch):
     """A crisis answer of our own, so these tests do not depend on the
     shipped crisis wording."""
+    monkeypatch.setattr(crisis_service, "CRISIS_KINDS", (*crisis_service.CRISIS_KINDS, "testkind"))
     with session_factory() as session, session.begin():
         session.execute(delete(Answer).where(Answer.key == "crisis_testkind"))
         session.add(Answer(key="crisis_testkind", topic="test", title="test", sms_text="Call 999 now (sms).",
@@ -100,8 +104,65 @@ def test_crisis_out_of_hours_says_nobody_will_see_it_until_monday(make_client, c
                         "9am on Monday. If anyone is in danger now, call 999.")
 
 
-def test_crisis_unknown_kind_is_404(make_client):
-    assert make_client().get("/internal/crisis?kind=nothing_like_this", headers=AUTH).status_code == 404
+# Every kind the risk check can find, and the gentle check-in when it is unsure.
+KINDS = ("medical", "child_harm", "violence", "parent_fear", "self_harm", "nowhere_safe", "general", "check_in")
+REQUIRED = load_crisis_numbers()
+
+
+def shipped_text(session_factory, key: str, channel: str) -> str:
+    with session_factory() as session:
+        return get_answer(session, key, channel)
+
+
+def test_the_kinds_are_the_ones_the_answers_are_written_for():
+    assert set(crisis_service.CRISIS_KINDS) == set(KINDS)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("channel", ["sms", "web"])
+def test_each_kind_gets_its_own_answer_with_its_numbers(make_client, session_factory, kind, channel):
+    response = make_client(now=MONDAY_10AM).get("/internal/crisis", params={"kind": kind, "channel": channel},
+                                                headers=AUTH)
+    assert response.status_code == 200
+    [text] = [m["text"] for m in response.json()["messages"]]  # the front door is open: no out-of-hours line
+    assert text == shipped_text(session_factory, f"crisis_{kind}", channel)
+    required = REQUIRED.required(f"crisis_{kind}")
+    assert required and [n.number for n in REQUIRED.missing(text, f"crisis_{kind}")] == []
+
+
+@pytest.mark.parametrize("kind, numbers", [
+    ("child_harm", ["999", "101", "0808 800 5000"]),
+    ("parent_fear", ["999", "116 123"]),
+    ("nowhere_safe", ["999", "01632 960700", "0808 800 4444"]),
+    ("check_in", ["999"]),
+])
+def test_the_new_kinds_give_the_right_numbers_out_of_hours_too(make_client, kind, numbers):
+    response = make_client(now=SATURDAY_NIGHT).get("/internal/crisis", params={"kind": kind, "channel": "sms"},
+                                                   headers=AUTH)
+    texts = [m["text"] for m in response.json()["messages"]]
+    assert all(number in texts[0] for number in numbers), texts[0]
+    assert texts[1].startswith("Our hub team is not at work now.")
+
+
+@pytest.mark.parametrize("kind", ["nothing_like_this", "out_of_hours", "testkind"])
+def test_an_unknown_kind_gets_the_general_answer_not_an_error(make_client, session_factory, kind):
+    response = make_client(now=MONDAY_10AM).get("/internal/crisis", params={"kind": kind}, headers=AUTH)
+    assert response.status_code == 200
+    assert response.json() == {"messages": [{"text": shipped_text(session_factory, "crisis_general", "web")}]}
+
+
+@pytest.mark.parametrize("kind, answer", [
+    ("parent_fear", "crisis_parent_fear"), (" Medical ", "crisis_medical"), ("", "crisis_general"),
+    (None, "crisis_general"), ("out_of_hours", "crisis_general"), ("no_such_kind", "crisis_general"),
+])
+def test_the_crisis_service_falls_back_to_general(db, kind, answer):
+    assert crisis_service.crisis_support(db, kind, MONDAY_10AM, "sms") == [get_answer(db, answer, "sms")]
+
+
+def test_a_kind_whose_answer_is_missing_gets_the_general_answer(db):
+    db.execute(delete(Answer).where(Answer.key == "crisis_check_in"))
+    assert crisis_service.crisis_support(db, "check_in", MONDAY_10AM, "web") == [
+        get_answer(db, "crisis_general", "web")]
 
 
 @pytest.mark.parametrize("text, slug", [

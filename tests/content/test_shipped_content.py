@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from api.content.crisis_numbers import load_crisis_numbers
 from api.content.plain_language import check_answer, sentences
+from api.crisis.service import CRISIS_KINDS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT_DIR = ROOT / "data" / "content"
@@ -118,12 +120,23 @@ def test_every_content_key_the_contract_lists_exists():
 
 # --- crisis answers: the numbers must be right -------------------------------
 
+# The exact wording each answer gives, beyond the numbers the content editor
+# insists on (data/safety/crisis_numbers.yml, checked below).
 CRISIS_NUMBERS = {
     "crisis_self_harm": ["999", "116 123", "SHOUT to 85258", "NHS 111", "option 2"],
-    "crisis_child_harm": ["999", "0808 800 5000"],
+    "crisis_child_harm": ["999", "police on 101", "0808 800 5000"],
     "crisis_violence": ["999", "press 55", "0808 2000 247"],
     "crisis_medical": ["999", "NHS 111"],
+    "crisis_parent_fear": ["999", "116 123", "NHS 111", "option 2"],
+    "crisis_nowhere_safe": ["999", "01632 960700", "0808 800 4444", "0808 2000 247"],
+    "crisis_general": ["999", "116 123", "0808 2000 247"],
+    "crisis_check_in": ["999"],
 }
+# These open with something else first: crisis_parent_fear thanks the parent
+# and tells them to put the baby down safely; crisis_check_in asks gently
+# whether anyone is in danger. Every other crisis answer says 999 first.
+OPEN_WITH_999 = sorted(set(CRISIS_NUMBERS) - {"crisis_parent_fear", "crisis_check_in"})
+REQUIRED_NUMBERS = load_crisis_numbers()
 
 
 @pytest.mark.parametrize("key", sorted(CRISIS_NUMBERS))
@@ -134,7 +147,7 @@ def test_crisis_answers_give_the_right_numbers(key, channel):
     assert not missing, f"{key} {channel} does not give {missing}"
 
 
-@pytest.mark.parametrize("key", sorted(CRISIS_NUMBERS))
+@pytest.mark.parametrize("key", OPEN_WITH_999)
 @pytest.mark.parametrize("channel", ["sms", "web"])
 def test_crisis_answers_say_999_first(key, channel):
     first = sentences(answers_by_key()[key][channel])[0]
@@ -144,6 +157,26 @@ def test_crisis_answers_say_999_first(key, channel):
 def test_crisis_answers_live_in_crisis_file():
     keys = {answer["key"] for file_name, answer in ANSWERS if file_name == "crisis.yml"}
     assert set(CRISIS_NUMBERS) <= keys
+
+
+def test_every_kind_of_crisis_has_an_answer_and_numbers_it_must_give():
+    assert set(CRISIS_KINDS) == {key.removeprefix("crisis_") for key in CRISIS_NUMBERS}
+    for kind in CRISIS_KINDS:
+        key = f"crisis_{kind}"
+        assert key in answers_by_key(), f"no answer {key} in data/content/crisis.yml"
+        assert REQUIRED_NUMBERS.required(key), f"data/safety/crisis_numbers.yml lists no numbers for {key}"
+        assert "999" in [n.number for n in REQUIRED_NUMBERS.required(key)], f"{key} need not give 999?"
+
+
+@pytest.mark.parametrize("key", sorted(REQUIRED_NUMBERS.answers))
+@pytest.mark.parametrize("channel", ["sms", "web"])
+def test_every_shipped_answer_gives_the_numbers_it_must(key, channel):
+    """data/safety/crisis_numbers.yml: the same rule that stops comms
+    publishing an answer without them."""
+    answer = answers_by_key().get(key)
+    assert answer is not None, f"data/safety/crisis_numbers.yml names {key}, which is not an answer"
+    missing = [n.shown() for n in REQUIRED_NUMBERS.missing(filled(answer, channel), key)]
+    assert not missing, f"{key} {channel} does not give {missing}"
 
 
 def test_every_question_the_assistant_answers_can_be_chosen_by_comms():
