@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common
@@ -27,6 +27,7 @@ ANSWER_KEY_FOR_INTENT = {
     "affirm": "anything_else",
     "deny": "anything_else",
 }
+NOT_UNDERSTOOD = ("out_of_scope", "nlu_fallback")
 
 
 class ApiAnswerAction(Action, ABC):
@@ -35,6 +36,9 @@ class ApiAnswerAction(Action, ABC):
 
     route: str = ""
     fallback_response = "utter_assistant_unavailable"
+    # After a crisis every answer ends with the urgent offer of a person,
+    # until the family takes it up or says no (see ActionCrisisSupport).
+    offers_person_after_crisis = True
 
     @abstractmethod
     def name(self) -> Text:
@@ -49,18 +53,26 @@ class ApiAnswerAction(Action, ABC):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        # Whatever was offered before is no longer on the table: a later
-        # "yes" must not start a handover the family was not just offered.
-        events = [SlotSet("handover_offered", False)]
+        # Whatever was offered or asked before is no longer on the table: a
+        # later "yes" must not start a handover the family was not just offered.
+        events = [SlotSet("handover_offered", False), SlotSet("danger_asked", False)]
         try:
             texts = await common.API.texts(self.path(tracker), channel_of(tracker), **self.query(tracker))
         except ApiUnavailable:
             logger.error("%s fell back: the api gave no answer", self.name())
             dispatcher.utter_message(response=self.fallback_response)
-            return events
+            texts = []
         for text in texts:
             dispatcher.utter_message(text=text)
+        if self.offers_person_after_crisis and in_crisis(tracker):
+            dispatcher.utter_message(response="utter_offer_handover_urgent")
+            events.append(SlotSet("handover_offered", True))
         return events
+
+
+def in_crisis(tracker: Tracker) -> bool:
+    """A crisis was raised in this conversation and no request has been made since."""
+    return bool(tracker.get_slot("crisis_active")) and not tracker.get_slot("referral_made")
 
 
 class ActionAnswer(ApiAnswerAction):
@@ -78,6 +90,9 @@ class ActionAnswer(ApiAnswerAction):
 
     def path(self, tracker: Tracker) -> str:
         intent = latest_intent(tracker) or "nlu_fallback"
+        if intent in NOT_UNDERSTOOD and in_crisis(tracker):
+            # Read as part of the crisis, never "sorry, I can't help with that".
+            return "answers/crisis_still_here"
         return f"answers/{ANSWER_KEY_FOR_INTENT.get(intent, intent)}"
 
     async def run(
@@ -146,7 +161,16 @@ class ActionGettingThere(ActionFindHub):
 
 
 class ActionTalkToPerson(ApiAnswerAction):
+    """Other ways to reach a person, when the family said no to the offer.
+    That "no" is respected: after a crisis the offer is not pressed again."""
+
     route = "talk-to-person"
+    offers_person_after_crisis = False
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        return await super().run(dispatcher, tracker, domain) + [SlotSet("crisis_active", False)]
 
     def name(self) -> Text:
         return "action_talk_to_person"
@@ -158,13 +182,40 @@ class ActionTalkToPerson(ApiAnswerAction):
 class ActionCrisisSupport(ApiAnswerAction):
     """Emergency signposting. If the api is down, the words in domain.yml
     still give 999 and the helplines: a family in crisis is never left
-    with an error."""
+    with an error.
+
+    A crisis ends any questions in progress (the answers so far are kept, so
+    a handover can carry on from them), makes any request urgent, and keeps
+    the urgent offer of a person on every reply until it is taken up or
+    refused. When the check was unsure (kind ``check_in``) it asks gently
+    whether anyone is in danger; a "yes" to that is a crisis (rules.yml)."""
 
     route = "crisis"
     fallback_response = "utter_crisis_offline"
+    offers_person_after_crisis = False  # the rules offer a person next
 
     def name(self) -> Text:
         return "action_crisis_support"
 
     def query(self, tracker: Tracker) -> Dict[str, Optional[str]]:
-        return {"kind": latest_entity(tracker, "risk_kind") or "general"}
+        return {"kind": self.kind(tracker)}
+
+    @staticmethod
+    def kind(tracker: Tracker) -> str:
+        if latest_intent(tracker) != "crisis":  # "yes" to "is anyone in danger?"
+            return "general"
+        return next(tracker.get_latest_entity_values("risk_kind"), None) or "general"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        events = await super().run(dispatcher, tracker, domain)
+        if self.kind(tracker) == CHECK_IN:
+            events.append(SlotSet("danger_asked", True))
+        else:
+            events += [SlotSet("crisis_active", True), SlotSet("handover_urgent", True)]
+        # Always, so the rules can say the same whether questions were under way or not.
+        return events + [ActiveLoop(None), SlotSet("requested_slot", None)]
+
+
+CHECK_IN = "check_in"

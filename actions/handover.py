@@ -45,6 +45,16 @@ def reset_form() -> List[Dict[str, Any]]:
     ]
 
 
+def offered_this_turn(tracker: Tracker) -> bool:
+    """Whether an action since the family's last message already offered a person."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            return False
+        if event.get("event") == "slot" and event.get("name") == "handover_offered" and event.get("value"):
+            return True
+    return False
+
+
 def response_text(domain: DomainDict, name: str) -> str:
     return " ".join(domain["responses"][name][0]["text"].split())
 
@@ -55,14 +65,22 @@ class ActionOfferHandover(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("danger_asked"):
+            return []  # "Is anyone in danger?" was just asked: its answer comes first
+        if offered_this_turn(tracker):
+            return []  # the answer before already offered a person
         if tracker.get_slot("referral_made"):
             dispatcher.utter_message(response="utter_already_handed_over")
             return []
         urgent = latest_intent(tracker) == "crisis" or bool(tracker.get_slot("handover_urgent"))
         dispatcher.utter_message(response="utter_offer_handover_urgent" if urgent else "utter_offer_handover")
-        events: List[Dict[Text, Any]] = [SlotSet("handover_offered", True), SlotSet("handover_urgent", urgent)]
+        events: List[Dict[Text, Any]] = [SlotSet("handover_offered", True), SlotSet("handover_urgent", urgent),
+                                         SlotSet("danger_asked", False)]
         if latest_intent(tracker) in STORY_INTENTS:
             story = (tracker.latest_message.get("text") or "")[:MAX_WORDS_CHARS]
+            told_before = tracker.get_slot("family_words")
+            if told_before and story not in told_before:  # a crisis part way through the questions
+                story = f"{told_before} {story}"[:MAX_WORDS_CHARS]
             events.append(SlotSet("family_words", story))
         if tracker.get_slot("hub"):
             events.append(SlotSet("handover_hub", tracker.get_slot("hub")))
@@ -170,7 +188,8 @@ class ActionSubmitHandover(Action):
             return reset_form()
         for text in message_texts(body):
             dispatcher.utter_message(text=text)
-        return reset_form() + [SlotSet("referral_made", True), SlotSet("handover_urgent", False)]
+        return reset_form() + [SlotSet("referral_made", True), SlotSet("handover_urgent", False),
+                               SlotSet("crisis_active", False)]
 
 
 class ActionStopHandover(Action):

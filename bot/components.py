@@ -1,17 +1,25 @@
 """Custom Rasa NLU components.
 
 RiskCheck runs on every message, after the intent classifier, whatever form
-or task is under way: a message that the safety rules (``bot/risk.py``, phrases in
-``data/safety/risk_phrases.yml``) find risky becomes the ``crisis`` intent,
-with a ``risk_kind`` entity that picks the right helplines.
+or task is under way. Two checks, built for recall, decide what is a crisis:
 
-The rules alone decide. The classifier also learns what a crisis sounds
-like, but on its own it is not trusted either way: measured on the held-out
-examples, it was sure (confidence 1.0) that "is it going to be sunny" was a
-crisis, while every real crisis there was caught by the rules. So when only
-the classifier says "crisis", its next guess is used instead. A phrase the
-rules miss is fixed in the rules, with an example, where a safeguarding lead
-can review it.
+- the safety rules (``bot/risk.py``, phrases in ``data/safety/risk_phrases.yml``),
+  which a safeguarding lead can read and which run in time linear in the
+  message (RE2);
+- a crisis classifier of its own (``bot/crisis_model.py``), trained with the
+  Rasa model on the labelled crisis set (``data/safety/crisis_examples/``)
+  against every ordinary training example. Its thresholds
+  (``data/safety/crisis_model.yml``) were chosen on the held-out part.
+
+A message either check finds risky becomes the ``crisis`` intent with a
+``risk_kind`` entity that picks the right helplines. A message the classifier
+is unsure about becomes ``crisis`` with the kind ``check_in``: the assistant
+asks gently whether anyone is in danger instead of answering a topic.
+
+The general intent classifier (DIET) is not trusted to call a crisis on its
+own: measured on the held-out examples, it was sure (confidence 1.0) that "is
+it going to be sunny" was a crisis. So when only DIET says "crisis", its
+next guess is used instead.
 
 It runs before FallbackClassifier, so a crisis is never swallowed by the
 fallback, and a doubtful guess it has demoted can still fall back.
@@ -24,9 +32,11 @@ change_mind, which stopped a family's handover halfway.
 """
 from __future__ import annotations
 
+import hashlib
+import pickle
 import re
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 import yaml
 
@@ -45,19 +55,23 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot import risk
+from bot import crisis_model, risk
 
 CRISIS_INTENT = "crisis"
 RISK_ENTITY = "risk_kind"
 CHANGE_MIND_INTENT = "change_mind"
-CHANGE_MIND_WORDS = Path(__file__).resolve().parent.parent / "data" / "change_mind_words.yml"
+CHECK_IN_KIND = "check_in"
+GENERAL_KIND = "general"
+REPO_ROOT = Path(__file__).resolve().parent.parent
+CHANGE_MIND_WORDS = REPO_ROOT / "data" / "change_mind_words.yml"
+MODEL_FILE = "crisis_model.pkl"
 
 
 @DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=True
 )
 class RiskCheck(GraphComponent):
-    """Forces the ``crisis`` intent for any message the safety rules find risky."""
+    """Forces the ``crisis`` intent for any message the rules or the crisis classifier find risky."""
 
     @classmethod
     def create(
@@ -67,20 +81,71 @@ class RiskCheck(GraphComponent):
         resource: Resource,
         execution_context: ExecutionContext,
     ) -> "RiskCheck":
-        return cls(config)
+        return cls(config, model_storage=model_storage, resource=resource)
 
-    def __init__(self, config: Dict[str, Any]) -> None:
+    @classmethod
+    def load(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "RiskCheck":
+        with model_storage.read_from(resource) as directory:
+            model = pickle.loads((directory / MODEL_FILE).read_bytes())
+        return cls(config, model=model, model_storage=model_storage, resource=resource)
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """Train again when the labelled crisis set or the classifier's code changes."""
+        digest = hashlib.sha256()
+        for path in (crisis_model.TRAIN_PATH, Path(crisis_model.__file__)):
+            digest.update(path.read_bytes())
+        return digest.hexdigest()
+
+    def __init__(self, config: Dict[str, Any], model: Optional[Any] = None,
+                 model_storage: Optional[ModelStorage] = None, resource: Optional[Resource] = None) -> None:
+        """Without a trained model (a bare ``RiskCheck({})``), the rules alone decide."""
         self._rules = risk.load_rules()
+        self._model = model
+        self._model_storage = model_storage
+        self._resource = resource
+        self._thresholds = crisis_model.load_thresholds()
+
+    def train(self, training_data: TrainingData) -> Resource:
+        ordinary = [example.get(TEXT) for example in training_data.intent_examples
+                    if example.get(INTENT) != CRISIS_INTENT and example.get(TEXT)]
+        self._model = crisis_model.train(crisis_model.load_examples(crisis_model.TRAIN_PATH), ordinary)
+        with self._model_storage.write_to(self._resource) as directory:
+            (directory / MODEL_FILE).write_bytes(pickle.dumps(self._model))
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
 
+    def kind_of_risk(self, text: str) -> Optional[str]:
+        """The kind of crisis in ``text``, ``check_in`` when unsure, or None."""
+        found = risk.assess(text, self._rules)
+        if self._model is None:
+            return found.kind if found else None
+        probability, kind = self._model.score(text)
+        decision = self._thresholds.decide(probability)
+        if found:
+            # The rules and a sure classifier disagree on the kind: the
+            # general answer gives every helpline rather than the wrong one.
+            disagree = decision == "crisis" and kind not in (found.kind, GENERAL_KIND)
+            return GENERAL_KIND if disagree else found.kind
+        if decision == "crisis":
+            return kind or GENERAL_KIND
+        return CHECK_IN_KIND if decision == "unsure" else None
+
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
-            found = risk.assess(message.get(TEXT) or "", self._rules)
+            kind = self.kind_of_risk(message.get(TEXT) or "")
             intent = message.get(INTENT) or {}
-            if found:
-                _mark_as_crisis(message, found.kind)
+            if kind:
+                _mark_as_crisis(message, kind)
             elif intent.get(INTENT_NAME_KEY) == CRISIS_INTENT:
                 _use_next_guess(message)
         return messages

@@ -1,27 +1,51 @@
 """The crisis check that runs on every message before anything else answers it.
 
-It looks for harm to self, harm to a child, violence, or a medical emergency,
-and says which kind it found, so the right helplines go out at once. The
-phrases live in ``data/safety/risk_phrases.yml`` where a safeguarding lead can
-review them; this module only tidies the text and applies those rules.
+It looks for harm to self, harm to a child, violence, a medical emergency, a
+parent afraid of what they might do, and a family with nowhere safe to sleep
+tonight, and says which kind it found, so the right helplines go out at once.
+The phrases live in ``data/safety/risk_phrases.yml`` where a safeguarding lead
+can review them; this module only tidies the text and applies those rules.
 
-Standard library and PyYAML only: both the Rasa venv (Python 3.10) and the
-api venv (Python 3.11) import it.
+Why RE2 (the ``google-re2`` package) and not Python's ``re``: the rules are
+long patterns full of optional words and word gaps, and ``re`` backtracks.
+On "he came round came round ..." (267 characters) one rule took 3 seconds,
+and each two more words made it four times slower, so one message could
+stall the check for every family. RE2 never backtracks: its time grows in
+step with the length of the message, whatever the pattern. It has no
+lookarounds or backreferences, so a rule's exceptions are written as
+``unless:`` phrases (see the phrase file), and the loader refuses a pattern
+RE2 cannot run, naming the rule.
+
+Needs PyYAML and google-re2; imported by the Rasa venv (``bot.components``).
 """
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
+import string
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Iterator, Mapping
 
+import re2
 import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES_PATH = REPO_ROOT / "data" / "safety" / "risk_phrases.yml"
-KINDS = ("self_harm", "child_harm", "violence", "medical")
+KINDS = ("self_harm", "child_harm", "violence", "medical", "parent_fear", "nowhere_safe")
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False  # a bad pattern is reported by load_rules, not on stderr
+
+
+def _re2(pattern: str):
+    return re2.compile(pattern, _RE2_OPTIONS)
+
+
+Pattern = type(_re2(""))
 
 _QUOTES = str.maketrans({
     "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'",
@@ -30,7 +54,7 @@ _QUOTES = str.maketrans({
 })
 # Spelled-out contractions, before apostrophes are dropped: "he'll" would
 # otherwise become "hell" and "i'll" the word "ill".
-_CONTRACTIONS = tuple((re.compile(find), replace) for find, replace in (
+_CONTRACTIONS = tuple((_re2(find), replace) for find, replace in (
     (r"\bcan'?t\b", "can not"),
     (r"\bwon't\b", "will not"),
     (r"\bshan't\b", "shall not"),
@@ -41,9 +65,20 @@ _CONTRACTIONS = tuple((re.compile(find), replace) for find, replace in (
     (r"'m\b", " am"),
     (r"'d\b", " would"),
 ))
-_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
-_LETTER_REPEATED = re.compile(r"([a-z])\1{2,}")
+_LETTERS_AND_DIGITS = frozenset(string.ascii_lowercase + string.digits)
+# A letter three or more times ("pleeease"); RE2 has no \1, so one branch a letter.
+_LETTER_REPEATED = _re2("|".join(letter * 3 + "+" for letter in string.ascii_lowercase))
+
+# Checked in the phrase file only (never on a family's text), to say plainly
+# why RE2 would refuse a pattern.
 _WORD_NAME = re.compile(r"\{([a-z_]+)\}")
+_NOT_SUPPORTED = (
+    (re.compile(r"(?<!\\)\(\?[=!]"), "a lookahead (?! or (?= is not allowed; use unless:"),
+    (re.compile(r"(?<!\\)\(\?<[=!]"), "a lookbehind (?<! or (?<= is not allowed; use unless:"),
+    (re.compile(r"(?<!\\)\\[1-9]|\(\?P="), "a backreference (\\1) is not allowed in a pattern"),
+)
+_IDIOM_KEYS = {"name", "pattern", "unless", "examples"}
+_RULE_KEYS = _IDIOM_KEYS | {"fallback", "near_misses"}
 
 
 @dataclass(frozen=True)
@@ -58,16 +93,48 @@ class RiskAssessment:
 class PhraseRule:
     kind: str
     name: str
-    regex: re.Pattern
+    regex: Pattern
     fallback: bool = False
     examples: tuple[str, ...] = ()
+    unless: tuple[Pattern, ...] = ()
+    near_misses: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
 class Idiom:
     name: str
-    regex: re.Pattern
+    regex: Pattern
     examples: tuple[str, ...] = ()
+    unless: tuple[Pattern, ...] = ()
+
+
+class _Spans:
+    """Where some phrases matched, sorted, so each question is a binary search."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        spans = sorted(spans)
+        self._starts = [start for start, _ in spans]
+        self._furthest_end = list(itertools.accumulate((end for _, end in spans), max))
+
+    def cover(self, start: int, end: int) -> bool:
+        """Does one of the spans hold all of start..end?"""
+        before = bisect.bisect_right(self._starts, start)
+        return before > 0 and self._furthest_end[before - 1] >= end
+
+    def overlap(self, start: int, end: int) -> bool:
+        """Does one of the spans share any character with start..end?"""
+        before = bisect.bisect_left(self._starts, end)
+        return before > 0 and self._furthest_end[before - 1] > start
+
+
+def _found(regex: Pattern, unless: tuple[Pattern, ...], text: str) -> Iterator[tuple[int, int]]:
+    """Where ``regex`` matched and none of its ``unless`` phrases overlaps the match."""
+    exceptions = None  # only worked out once the pattern matches
+    for found in regex.finditer(text):
+        if exceptions is None:
+            exceptions = _Spans(span for phrase in unless for span in _found(phrase, (), text))
+        if not exceptions.overlap(*found.span()):
+            yield found.span()
 
 
 @dataclass(frozen=True)
@@ -78,7 +145,7 @@ class RiskRules:
     rules: tuple[PhraseRule, ...]
     idioms: tuple[Idiom, ...]
     text_speak: Mapping[str, str] = field(default_factory=dict)
-    rewrites: tuple[tuple[re.Pattern, str], ...] = ()
+    rewrites: tuple[tuple[Pattern, str], ...] = ()
 
     def normalise(self, text: str) -> str:
         """Lower case, plain letters and words, text-speak written out."""
@@ -87,8 +154,8 @@ class RiskRules:
         for find, replace in _CONTRACTIONS:
             text = find.sub(replace, text)
         text = text.replace("'", "").replace("&", " and ")
-        text = _NOT_LETTER_OR_DIGIT.sub(" ", text)
-        text = _LETTER_REPEATED.sub(r"\1\1", text)
+        text = "".join(ch if ch in _LETTERS_AND_DIGITS else " " for ch in text)
+        text = _LETTER_REPEATED.sub(lambda found: found.group()[:2], text)
         text = " ".join(self.text_speak.get(word, word) for word in text.split())
         for find, replace in self.rewrites:
             text = find.sub(replace, text)
@@ -109,14 +176,14 @@ class RiskRules:
 
     def _matching_rules(self, text: str) -> list[PhraseRule]:
         clean = self.normalise(text)
-        idiom_spans: list[tuple[int, int]] | None = None
+        idioms: _Spans | None = None  # only worked out once a rule matches
         matched = []
         for rule in self.rules:
-            for found in rule.regex.finditer(clean):
-                if idiom_spans is None:  # only worked out when a rule first matches
-                    idiom_spans = [m.span() for idiom in self.idioms for m in idiom.regex.finditer(clean)]
-                start, end = found.span()
-                if not any(s <= start and end <= e for s, e in idiom_spans):
+            for span in _found(rule.regex, rule.unless, clean):
+                if idioms is None:
+                    idioms = _Spans(where for idiom in self.idioms
+                                    for where in _found(idiom.regex, idiom.unless, clean))
+                if not idioms.cover(*span):
                     matched.append(rule)
                     break
         return matched
@@ -125,8 +192,8 @@ class RiskRules:
 def load_rules(path: str | Path | None = None) -> RiskRules:
     """Rules from ``path`` (default ``data/safety/risk_phrases.yml``), compiled once and cached.
 
-    Raises ValueError when the file is not usable, so a broken edit fails at start-up,
-    not silently on a family's message.
+    Raises ValueError when the file is not usable (including a pattern RE2
+    cannot run), so a broken edit fails at start-up, not silently on a family's message.
     """
     return _load_rules_cached(Path(path or DEFAULT_RULES_PATH).resolve())
 
@@ -148,6 +215,8 @@ def _compile(data: dict, source: str) -> RiskRules:
     if sorted(priority) != sorted(KINDS):
         raise ValueError(f"{source}: priority must list each of {', '.join(KINDS)} once")
     words = {name: _one_line(value) for name, value in (data.get("words") or {}).items()}
+    for name, value in words.items():
+        _check_supported(value, f"{source}: word list {name}")
     normalise = data.get("normalise") or {}
     text_speak = {str(k): str(v) for k, v in (normalise.get("text_speak") or {}).items()}
     rewrites = tuple(
@@ -164,30 +233,39 @@ def _compile(data: dict, source: str) -> RiskRules:
             raise ValueError(f"{source}: kind {kind!r} has no rules")
         for entry in entries:
             name = entry["name"]
+            where = f"{source}: rule {name}"
             if name in names:
                 raise ValueError(f"{source}: rule name {name!r} is used twice")
             names.add(name)
-            pattern = _expand(_one_line(entry["pattern"]), words, f"{source}: rule {name}")
             rules.append(PhraseRule(
-                kind=kind, name=name, regex=_regex(pattern, f"{source}: rule {name}"),
+                kind=kind, name=name, **_patterns(entry, words, where, _RULE_KEYS),
                 fallback=bool(entry.get("fallback", False)),
                 examples=tuple(entry.get("examples") or ()),
+                near_misses=tuple(entry.get("near_misses") or ()),
             ))
     missing = set(KINDS) - {rule.kind for rule in rules}
     if missing:
         raise ValueError(f"{source}: no rules for {', '.join(sorted(missing))}")
 
     idioms = tuple(
-        Idiom(
-            name=entry["name"],
-            regex=_regex(_expand(_one_line(entry["pattern"]), words, f"{source}: idiom {entry['name']}"),
-                         f"{source}: idiom {entry['name']}"),
-            examples=tuple(entry.get("examples") or ()),
-        )
+        Idiom(name=entry["name"], examples=tuple(entry.get("examples") or ()),
+              **_patterns(entry, words, f"{source}: idiom {entry['name']}", _IDIOM_KEYS))
         for entry in data.get("idioms") or ()
     )
     return RiskRules(priority=priority, rules=tuple(rules), idioms=idioms,
                      text_speak=text_speak, rewrites=rewrites)
+
+
+def _patterns(entry: dict, words: dict[str, str], where: str, keys: set[str]) -> dict:
+    """A rule's or idiom's ``pattern`` and ``unless`` phrases, compiled."""
+    unknown = set(entry) - keys
+    if unknown:
+        raise ValueError(f"{where}: unknown key {', '.join(sorted(unknown))}")
+    return {
+        "regex": _regex(_expand(_one_line(entry["pattern"]), words, where), where),
+        "unless": tuple(_regex(_expand(_one_line(phrase), words, f"{where}, unless"), f"{where}, unless")
+                        for phrase in entry.get("unless") or ()),
+    }
 
 
 def _one_line(value: str) -> str:
@@ -208,9 +286,17 @@ def _expand(pattern: str, words: dict[str, str], where: str, depth: int = 0) -> 
     return _WORD_NAME.sub(word_list, pattern)
 
 
-def _regex(pattern: str, where: str, bare: bool = False) -> re.Pattern:
-    """Whole words only, unless ``bare``."""
+def _check_supported(pattern: str, where: str) -> None:
+    for construct, why in _NOT_SUPPORTED:
+        if construct.search(pattern):
+            raise ValueError(f"{where}: {why}")
+
+
+def _regex(pattern: str, where: str, bare: bool = False) -> Pattern:
+    """Whole words only, unless ``bare``. Refuses what RE2 cannot run, saying why."""
+    _check_supported(pattern, where)
     try:
-        return re.compile(pattern if bare else rf"\b(?:{pattern})\b")
-    except re.error as error:
-        raise ValueError(f"{where}: {error}") from error
+        return _re2(pattern if bare else rf"\b(?:{pattern})\b")
+    except re2.error as error:
+        reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
+        raise ValueError(f"{where}: RE2 cannot compile it: {reason}") from error

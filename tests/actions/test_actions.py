@@ -24,7 +24,7 @@ from tests.support.ports import unused_port
 DOMAIN = yaml.safe_load(open("domain.yml", encoding="utf-8"))
 
 
-def tracker(intent, entities=(), slots=None, channel="web"):
+def tracker(intent, entities=(), slots=None, channel="web", active_loop=None):
     return Tracker(
         sender_id="a1b2c3",
         slots=slots or {},
@@ -37,15 +37,23 @@ def tracker(intent, entities=(), slots=None, channel="web"):
         events=[],
         paused=False,
         followup_action=None,
-        active_loop={},
+        active_loop={"name": active_loop} if active_loop else {},
         latest_action_name="action_listen",
     )
 
 
 def run(action, the_tracker):
+    return run_with_events(action, the_tracker)[0]
+
+
+def run_with_events(action, the_tracker):
     dispatcher = CollectingDispatcher()
-    asyncio.run(action.run(dispatcher, the_tracker, DOMAIN))
-    return dispatcher.messages
+    events = asyncio.run(action.run(dispatcher, the_tracker, DOMAIN))
+    return dispatcher.messages, events
+
+
+def slots_set(events):
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
 
 
 class RecordingApi(BaseHTTPRequestHandler):
@@ -112,6 +120,54 @@ def test_crisis_asks_for_the_signposting_of_that_kind(api):
     run(family_actions.ActionCrisisSupport(),
         tracker("crisis", [{"entity": "risk_kind", "value": "violence"}]))
     assert api[0][:2] == ("/internal/crisis", {"channel": "web", "kind": "violence"})
+
+
+@pytest.mark.parametrize("form", ["booking_form", "handover_form"])
+def test_a_crisis_ends_the_questions_keeps_the_answers_and_makes_any_request_urgent(api, form):
+    _, events = run_with_events(
+        family_actions.ActionCrisisSupport(),
+        tracker("crisis", [{"entity": "risk_kind", "value": "violence"}],
+                slots={"first_name": "Jo", "booking_children": "2"}, active_loop=form))
+    assert {"event": "active_loop", "name": None} in [
+        {"event": e["event"], "name": e.get("name")} for e in events if e["event"] == "active_loop"]
+    slots = slots_set(events)
+    assert slots["handover_urgent"] is True and slots["crisis_active"] is True
+    assert slots["requested_slot"] is None
+    assert "first_name" not in slots and "booking_children" not in slots  # kept, not cleared
+
+
+def test_after_a_crisis_every_answer_offers_a_person_urgently(api):
+    messages, events = run_with_events(family_actions.ActionAnswer(),
+                                       tracker("opening_hours", slots={"crisis_active": True}))
+    assert messages[-1]["response"] == "utter_offer_handover_urgent"
+    assert slots_set(events)["handover_offered"] is True
+
+
+def test_after_a_crisis_a_message_not_understood_is_read_as_part_of_it(api):
+    run(family_actions.ActionAnswer(), tracker("nlu_fallback", slots={"crisis_active": True}))
+    assert api[0][0] == "/internal/answers/crisis_still_here"
+
+
+def test_no_to_the_offer_after_a_crisis_is_respected(api):
+    messages, events = run_with_events(family_actions.ActionTalkToPerson(),
+                                       tracker("deny", slots={"crisis_active": True}))
+    assert all(m.get("response") != "utter_offer_handover_urgent" for m in messages)
+    assert slots_set(events)["crisis_active"] is False
+
+
+def test_when_unsure_the_assistant_asks_whether_anyone_is_in_danger(api):
+    _, events = run_with_events(family_actions.ActionCrisisSupport(),
+                                tracker("crisis", [{"entity": "risk_kind", "value": "check_in"}]))
+    assert api[0][:2] == ("/internal/crisis", {"channel": "web", "kind": "check_in"})
+    assert slots_set(events)["danger_asked"] is True
+    assert "crisis_active" not in slots_set(events)
+
+
+def test_yes_someone_is_in_danger_gets_the_crisis_help(api):
+    _, events = run_with_events(family_actions.ActionCrisisSupport(),
+                                tracker("affirm", slots={"danger_asked": True}))
+    assert api[0][:2] == ("/internal/crisis", {"channel": "web", "kind": "general"})
+    assert slots_set(events)["handover_urgent"] is True
 
 
 def test_when_the_api_is_down_a_crisis_still_gets_999_and_the_helplines(api_down):

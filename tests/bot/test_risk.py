@@ -1,11 +1,9 @@
 """The crisis check: risky messages get the right kind, figures of speech get nothing.
 
-Runs in both venvs (bot/risk.py is standard library + PyYAML only):
     .venvs/rasa/bin/pytest tests/bot/test_risk.py -q
-    .venvs/api/bin/pytest tests/bot/test_risk.py -q
-"""
-import re
 
+Its speed on long and unlucky messages: tests/bot/test_risk_linear_time.py.
+"""
 import pytest
 
 from bot import risk
@@ -43,13 +41,13 @@ MEDICAL = [
     "do i need to call an ambulance he hit his head and passed out",
     "ring 999?? she's not responding",
     "pls help shes not breathing properly",
+    "found my daughter with a belt round her neck",
+    # JUDGEMENT: an attempt with a ligature needs an ambulance first
+    "my son tried to hang himself",
+    "baby fell off the bed and wont wake",
 ]
 
 CHILD_HARM = [
-    "im scared ill hurt my baby",
-    "I'm scared I'll hurt my baby",
-    "sometimes i feel like i could shake the baby when she screams",
-    "the baby wont stop crying and im scared i will shake him",
     # priority: the child before the adult ("hit" is also violence)
     "my partner hit the baby",
     "he punched my son in the face last night",
@@ -57,11 +55,12 @@ CHILD_HARM = [
     "my daughter told me her stepdad touched her",
     "my son says his dad hits him with a belt",
     "i think my neighbour is hurting her kids i hear screaming",
-    "i keep having thoughts of hurting my baby",
     "my 14 year old is being groomed online",
     "i smacked my son so hard he has a bruise",
     "hubby shook our lo to make him stop crying",
     "i lost it and hit my daughter, i feel awful",
+    "I hit my daughter",
+    "he choked my daughter but shes fine now",
     "my bf hurts my little girl when im at work",
     "he said he would hurt the baby",
     "im 15 and my mum hits me",
@@ -91,6 +90,33 @@ VIOLENCE = [
     "my husband will kill me if i tell anyone",
     "my teenage son hits me",
     "im scared for my life",
+    "he choked me last night but im fine now",
+    # someone else's knife, even "in his hand", is still violence
+    "he has got a knife in his hand",
+]
+
+PARENT_FEAR = [
+    "im scared ill hurt my baby",
+    "I'm scared I'll hurt my baby",
+    "sometimes i feel like i could shake the baby when she screams",
+    "the baby wont stop crying and im scared i will shake him",
+    "i keep having thoughts of hurting my baby",
+    "i feel like i could shake her",
+    "i cant keep my kids safe",
+    "i cant cope tonight with the baby i need someone to take them",
+    "scared of what i might do to my son",
+    "i keep thinking about hurting the baby",
+    # priority: before self_harm, a child depends on this parent tonight
+    "i want to die and im scared ill hurt the baby",
+]
+
+NOWHERE_SAFE = [
+    "we have nowhere to sleep tonight",
+    "been kicked out with the kids and got nowhere to go",
+    "sleeping in the car with my baby tonight",
+    "landlord changed the locks were on the street",
+    "homeless tonight with 2 kids",
+    "my partner kicked me and the kids out",
 ]
 
 SELF_HARM = [
@@ -112,6 +138,15 @@ SELF_HARM = [
     "my daughter is self harming and i dont know what to do",
     "i wish i could go to sleep and never wake up",
     "i'm a burden to everyone",
+    "ive got the pills in front of me",
+    "i have the rope ready",
+    "sat on the bridge",
+    "knife in my hand and i want to end it",
+    "I've got a knife in my hand and I want to end it",
+    "my 15 year old says hes going to kill himself",
+    "my teenager says she will unalive herself",
+    # priority: self_harm before nowhere_safe
+    "we have nowhere to sleep tonight and i want to die",
 ]
 
 RISKY = (
@@ -119,6 +154,8 @@ RISKY = (
     + [(text, "child_harm") for text in CHILD_HARM]
     + [(text, "violence") for text in VIOLENCE]
     + [(text, "self_harm") for text in SELF_HARM]
+    + [(text, "parent_fear") for text in PARENT_FEAR]
+    + [(text, "nowhere_safe") for text in NOWHERE_SAFE]
 )
 
 SAFE = [
@@ -185,6 +222,20 @@ SAFE = [
     "my dog bit my son, is there a dog safety talk",
     "he cut the grapes with a knife like you said",
     "my son got hit by a ball at football",
+    # near misses that are already over
+    "my son choked on a grape earlier but hes fine now",
+    "he was choking but it came out and hes fine",
+    # housing worries, not tonight
+    "we might be evicted next month",
+    "worried about rent",
+    "we will be homeless next month if the council doesnt help",
+    "is there help for homeless families",
+    "my baby only sleeps in the car",
+    "my son got kicked out of school",
+    "i cant cope with his tantrums any tips",
+    "how do i keep my kids safe online",
+    "i have his calpol ready for the morning",
+    "we sat on the bridge feeding the ducks",
 ]
 
 
@@ -220,6 +271,22 @@ def test_every_idiom_example_in_the_rules_file_is_not_a_crisis(name, example):
     assert risk.assess(example) is None
 
 
+NEAR_MISSES = [(rule.name, text) for rule in RULES.rules for text in rule.near_misses]
+
+
+@pytest.mark.parametrize("name, text", NEAR_MISSES)
+def test_a_rules_near_misses_are_not_found_by_that_rule(name, text):
+    assert name not in [found.phrase for found in RULES.matches(text)]
+
+
+def test_an_unless_drops_only_the_match_it_shares_words_with():
+    assert "choking" not in [found.phrase for found in RULES.matches("he choked me")]
+    assert risk.assess("he choked me").kind == "violence"
+    assert "choking" in [found.phrase for found in
+                         RULES.matches("he choked me and now the baby is choking")]
+    assert risk.assess("he choked me and now the baby is choking").kind == "medical"
+
+
 def test_the_rules_file_loads_with_rules_for_every_kind():
     assert set(RULES.priority) == set(risk.KINDS)
     for kind in risk.KINDS:
@@ -229,7 +296,8 @@ def test_the_rules_file_loads_with_rules_for_every_kind():
 
 
 def test_priority_puts_an_emergency_first_then_the_child():
-    assert RULES.priority == ("medical", "child_harm", "violence", "self_harm")
+    assert RULES.priority == ("medical", "child_harm", "violence", "parent_fear", "self_harm",
+                              "nowhere_safe")
     kinds = {found.kind for found in RULES.matches("he hit me and the baby")}
     assert kinds == {"child_harm", "violence"}
     assert risk.assess("he hit me and the baby").kind == "child_harm"
@@ -266,7 +334,7 @@ def test_messages_are_tidied_before_the_rules_see_them(text, clean):
 
 def test_rules_are_compiled_once_and_the_file_is_not_reread(monkeypatch):
     assert risk.load_rules() is risk.load_rules()
-    assert all(isinstance(rule.regex, re.Pattern) for rule in RULES.rules)
+    assert all(isinstance(rule.regex, risk.Pattern) for rule in RULES.rules)
 
     def no_rereading(*args, **kwargs):
         raise AssertionError("the rules file was read again")
@@ -282,14 +350,16 @@ def test_a_long_message_is_still_checked():
 
 
 MINIMAL = """
-priority: [medical, child_harm, violence, self_harm]
+priority: [medical, child_harm, violence, parent_fear, self_harm, nowhere_safe]
 words:
   baby: '(?:baby|newborn)'
 rules:
   medical: [{name: m, pattern: '{baby} not breathing', examples: [x]}]
   child_harm: [{name: c, pattern: 'shook the {baby}', examples: [x]}]
-  violence: [{name: v, pattern: 'hit me', examples: [x]}]
+  violence: [{name: v, pattern: 'hit me', unless: ['hit me up'], examples: [x]}]
+  parent_fear: [{name: p, pattern: 'could shake the {baby}', examples: [x]}]
   self_harm: [{name: s, pattern: 'want to die', examples: [x]}]
+  nowhere_safe: [{name: n, pattern: 'nowhere to sleep', examples: [x]}]
 idioms:
   - {name: i, pattern: 'die of embarrassment', examples: [x]}
 """
@@ -301,6 +371,8 @@ def test_a_rules_file_can_be_loaded_from_another_path(tmp_path):
     rules = risk.load_rules(path)
     assert risk.assess("newborn not breathing", rules) == risk.RiskAssessment("medical", "m")
     assert risk.assess("all fine here", rules) is None
+    assert risk.assess("he hit me", rules) == risk.RiskAssessment("violence", "v")
+    assert risk.assess("hit me up later", rules) is None
 
 
 @pytest.mark.parametrize("broken, message", [
@@ -309,9 +381,83 @@ def test_a_rules_file_can_be_loaded_from_another_path(tmp_path):
     (MINIMAL.replace("hit me", "hit (me"), "rule v"),
     (MINIMAL.replace("name: c", "name: m"), "used twice"),
     (MINIMAL.replace("priority: [medical, ", "priority: ["), "priority"),
+    (MINIMAL.replace("  nowhere_safe: [{name: n, pattern: 'nowhere to sleep', examples: [x]}]\n", ""),
+     "nowhere_safe"),
+    # RE2 cannot look ahead or back, or refer back: say so, and what to use instead
+    (MINIMAL.replace("'hit me'", "'hit me(?! up)'"), r"rule v: a lookahead \(\?! .* use unless:"),
+    (MINIMAL.replace("'want to die'", "'(?<!not )want to die'"), r"rule s: a lookbehind .* use unless:"),
+    (MINIMAL.replace("'hit me up'", "'hit me (?=up)'"), r"rule v, unless: a lookahead"),
+    (MINIMAL.replace("'die of embarrassment'", "'(die) of \\1'"), r"idiom i: a backreference"),
+    (MINIMAL.replace("'(?:baby|newborn)'", "'(?:baby|newborn(?!s))'"), r"word list baby: a lookahead"),
+    # anything else RE2 refuses, in its own words
+    (MINIMAL.replace("'want to die'", "'want to die\\Z'"), r"rule s: RE2 cannot compile it"),
+    (MINIMAL.replace("unless: ['hit me up']", "unles: ['hit me up']"), r"rule v: unknown key unles"),
 ])
 def test_a_broken_rules_file_fails_loudly_at_start_up(tmp_path, broken, message):
     path = tmp_path / "rules.yml"
     path.write_text(broken)
     with pytest.raises(ValueError, match=message):
         risk.load_rules(path)
+
+
+# Ordinary NLU training examples (data/nlu/*.yml, every intent but crisis)
+# that the rules DO find, each for a reason. Not fixed here: data/nlu is
+# not the rules' file. The safeguarding lead decides whether each moves to
+# the crisis intent (or is reworded), or the rule changes.
+NLU_EXAMPLES_THE_RULES_FIND = {
+    # housing_help examples that are also the nowhere_safe rules' own
+    # examples (JUDGEMENT in risk_phrases.yml: homeless now is a crisis)
+    "we are homeless": "nowhere_safe",
+    "we have nowhere to live": "nowhere_safe",
+    "homeless with a baby": "nowhere_safe",
+    "we have no home": "nowhere_safe",
+    "no bed for me and the kids tonight": "nowhere_safe",
+    "kicked out by my parents with the baby": "nowhere_safe",
+    "nowhere for us to sleep": "nowhere_safe",
+    # parenting_support: "he" is probably a child hitting his mum and his
+    # sister, but a child's violence to a parent is still a safeguarding
+    # worry, and "he keeps hitting me" may be a partner
+    "he keeps hitting me and his sister when he gets cross": "violence",
+    # infant_feeding: a weaning question, but "baby choking ... what do i do"
+    # is flagged on purpose (JUDGEMENT at the choking rule)
+    "baby choking on lumps when weaning what do i do to help her learn": "medical",
+}
+
+
+def _ordinary_nlu_examples():
+    from bot import crisis_model  # PyYAML only at import; kept local so this file stays light
+
+    return crisis_model.nlu_texts()
+
+
+def test_ordinary_nlu_examples_are_not_found_by_the_rules_unless_listed():
+    found = {}
+    for text in _ordinary_nlu_examples():
+        assessment = risk.assess(text)
+        if assessment is not None:
+            found[text] = assessment.kind
+    unexpected = {text: kind for text, kind in found.items() if NLU_EXAMPLES_THE_RULES_FIND.get(text) != kind}
+    assert not unexpected, "ordinary NLU examples the rules now find: " + repr(unexpected)
+
+
+def test_the_held_out_kinds_of_near_miss_that_are_over_or_questions_are_not_crises():
+    # Worded unlike data/safety/crisis_examples/heldout.yml on purpose.
+    for text in [
+        "two years back we ended up homeless for a few months but we are settled in a council flat now",
+        "my boy choked a little on a bit of toast at breakfast but he is absolutely fine",
+        "when she was a baby she had a seizure with a high temperature, nothing since",
+        "i used to self harm when i was at school, been well for years now, any volunteering",
+        "what are the signs my teenager might be self harming",
+    ]:
+        assert risk.assess(text) is None, text
+    # ... while the same subjects now, or coming back, still are
+    for text, kind in [
+        ("we were homeless for a bit and now we are sleeping in the car", "nowhere_safe"),
+        ("ive been homeless for a while with my baby", "nowhere_safe"),
+        ("my son choked on a grape and he is going blue", "medical"),
+        ("my son had a seizure when he was asleep", "medical"),
+        ("i used to self harm as a teen and now ive started again", "self_harm"),
+        ("my husband says he will kill me lol joking", "violence"),
+    ]:
+        found = risk.assess(text)
+        assert found is not None and found.kind == kind, text

@@ -79,7 +79,7 @@ def test_a_missing_number_is_a_hard_problem_in_the_plain_language_checks():
         ("hard", "missing_crisis_number", "sms"), ("hard", "missing_crisis_number", "web")]
     assert all("116 123 (Samaritans)" in p.message for p in problems if p.level == "hard")
     # The same words are fine for an answer that need not give Samaritans' number.
-    assert not [p for p in pl.check_answer(web, web, key="crisis_general") if p.level == "hard"]
+    assert not [p for p in pl.check_answer(web, web, key="crisis_check_in") if p.level == "hard"]
 
 
 def test_no_numbers_at_all_is_one_clear_problem_not_a_refusal_and_a_warning():

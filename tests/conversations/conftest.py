@@ -8,6 +8,7 @@ import redis
 import yaml
 
 from tests.support.stack import MODEL, start_stack
+from tests.support.staff import logged_in
 
 REPO = Path(__file__).resolve().parents[2]
 REDIS_DB = 14  # kept apart from `make run` (0) and the api tests (15)
@@ -74,3 +75,9 @@ def internal(stack):
         return [m["text"] for m in response.json()["messages"]]
 
     return texts
+
+
+@pytest.fixture
+def front_door(stack):
+    """A front-door member of staff, logged in to the staff pages."""
+    return logged_in(stack.api_url, "frontdoor1@fernbridge.example", stack.env["DEMO_STAFF_PASSWORD"])

@@ -7,29 +7,7 @@ import re
 
 import pytest
 
-from tests.support.handover import OFFER, answer_until_the_last_question, flat
-from tests.support.staff import logged_in
-
-
-@pytest.fixture
-def front_door(stack):
-    return logged_in(stack.api_url, "frontdoor1@fernbridge.example", stack.env["DEMO_STAFF_PASSWORD"])
-
-
-def queue_html(front_door):
-    response = front_door.get("/staff/queue", params={"status": "all"})
-    assert response.status_code == 200
-    return response.text
-
-
-def references(front_door):
-    return set(re.findall(r'data-referral="([^"]+)"', queue_html(front_door)))
-
-
-def referral_page(front_door, reference):
-    response = front_door.get(f"/staff/referrals/{reference}")
-    assert response.status_code == 200
-    return " ".join(response.text.split())
+from tests.support.handover import OFFER, answer_until_the_last_question, flat, referral_page, references
 
 
 def hand_over(chat, hub="riverside", **answers):

@@ -1,5 +1,6 @@
 """A family going through the whole handover, answering every question.
 Used by the conversation tests and by bench/."""
+import re
 
 OFFER = "Would you like someone from the family hub to get in touch with you?"
 
@@ -18,3 +19,20 @@ def answer_until_the_last_question(say, *, first="can someone from the hub get i
              ("after 3pm", "interpreter"), ("no", "Which family hub")]
     for answer, next_question in steps:
         assert next_question in flat(say(answer)), f"after {answer!r}"
+
+
+def queue_html(front_door):
+    """The staff queue, every status; `front_door` is a logged-in staff client."""
+    response = front_door.get("/staff/queue", params={"status": "all"})
+    assert response.status_code == 200
+    return response.text
+
+
+def references(front_door):
+    return set(re.findall(r'data-referral="([^"]+)"', queue_html(front_door)))
+
+
+def referral_page(front_door, reference):
+    response = front_door.get(f"/staff/referrals/{reference}")
+    assert response.status_code == 200
+    return " ".join(response.text.split())
