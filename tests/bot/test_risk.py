@@ -315,3 +315,41 @@ def test_a_broken_rules_file_fails_loudly_at_start_up(tmp_path, broken, message)
     path.write_text(broken)
     with pytest.raises(ValueError, match=message):
         risk.load_rules(path)
+
+
+# --- training and held-out examples ------------------------------------------
+# A topic example that the crisis rules catch would be answered as a crisis,
+# never as its topic, so it teaches the model nothing and hides a wording
+# problem. A message that really is a crisis belongs in the rules, not in a
+# topic's examples.
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def _examples(path):
+    import yaml
+
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+        if "intent" not in item or item["intent"] == "crisis":
+            continue
+        for line in item["examples"].splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                yield item["intent"], line[2:]
+
+
+TOPIC_EXAMPLES = [
+    (path.relative_to(ROOT).as_posix(), intent, text)
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "heldout.yml"]
+    for intent, text in _examples(path)
+]
+
+
+def test_there_are_topic_examples_to_check():
+    assert len(TOPIC_EXAMPLES) > 1000
+
+
+def test_no_topic_example_is_taken_for_a_crisis():
+    tripped = [f"{where} {intent}: {text!r} -> {found.kind}"
+               for where, intent, text in TOPIC_EXAMPLES if (found := risk.assess(text))]
+    assert not tripped, "topic examples the crisis rules catch:\n" + "\n".join(tripped)
