@@ -29,7 +29,14 @@ FORM_SLOTS = (
     "safe_to_contact", "contact_times", "needs", "handover_hub",
 )
 # What the family told us before the offer is their story: we do not ask again.
-STORY_INTENTS = {"send_support", "money_help", "housing_help", "low_mood", "crisis"}
+STORY_INTENTS = {
+    "send_support", "money_help", "housing_help", "low_mood", "crisis",
+    "sleep", "crying_baby", "safer_sleep", "behaviour", "teenagers", "school_refusal", "separation",
+    "food_help", "free_school_meals", "school_uniform", "childcare_costs", "benefits_and_debt",
+    "ehcp", "waiting_for_assessment", "child_mental_health",
+    "pregnancy", "perinatal_mental_health", "dads",
+    "unwell_child", "young_carers", "bereavement", "parent_drinking_or_drugs", "work_and_training",
+}
 NOT_TOPICS = {
     "greet", "thank", "goodbye", "bot_challenge", "affirm", "deny", "change_mind",
     "talk_to_person", "nlu_fallback", "out_of_scope",

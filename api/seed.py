@@ -21,8 +21,8 @@ from sqlalchemy.orm import Session
 from api.content.service import SeedReport, load_shipped_answers, seed_answers
 from api.db import make_engine, make_session_factory
 from api.directory.models import (
-    Closure, FrontDoor, FrontDoorHours, Hub, HubHours, HubSession, SchoolHoliday, SessionKind,
-    Worker, WorkerShift,
+    Closure, FrontDoor, FrontDoorHours, Hub, HubHours, HubSession, PartnerService, SchoolHoliday,
+    SessionKind, Worker, WorkerShift,
 )
 from api.settings import get_settings
 from api.staff.seed import load_staff, seed_staff
@@ -80,7 +80,8 @@ def _upsert(session: Session, model, key_field: str, key_value, **fields):
 
 def seed_directory(session: Session, borough: dict) -> None:
     """Upsert the front door, hubs, closures, school holidays, session kinds,
-    sessions and workers from a borough file (see data/demo/borough.yml)."""
+    sessions, workers and partner services from a borough file (see
+    data/demo/borough.yml)."""
     door_data = borough["front_door"]
     door = session.scalar(select(FrontDoor).order_by(FrontDoor.id))
     if door is None:
@@ -147,6 +148,10 @@ def seed_directory(session: Session, borough: dict) -> None:
             waiting_list=bool(item.get("waiting_list", False)),
             asks_children=bool(item.get("asks_children", True)),
         )
+
+    for item in borough.get("partner_services", []):
+        _upsert(session, PartnerService, "slug", item["slug"], name=item["name"], phone=str(item["phone"]),
+                about=" ".join(str(item.get("about", "")).split()))
 
     for item in borough["workers"]:
         worker = _upsert(session, Worker, "key", item["key"], name=item["name"],

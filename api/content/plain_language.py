@@ -53,6 +53,8 @@ class JargonRule:
     phrase: str
     suggest: str
     pattern: re.Pattern
+    # Phrases the word is fine inside ("universal" in "Universal Credit").
+    allowed: re.Pattern | None = None
 
 
 @dataclass(frozen=True)
@@ -83,14 +85,15 @@ class Rules:
         return " ".join(self.messages[key].format(**values).split())
 
 
-def _phrase_pattern(forms: list[str]) -> re.Pattern:
-    """Match any form, in any capitals, with any spacing or hyphens between
-    words and a straight, curly or missing apostrophe."""
+def _phrase_pattern(forms: list[str], match_case: bool = False) -> re.Pattern:
+    """Match any form, in any capitals (unless `match_case`: "MASH" is
+    jargon, "mash" is food), with any spacing or hyphens between words and a
+    straight, curly or missing apostrophe."""
     alternatives = []
     for form in sorted(forms, key=len, reverse=True):
         words = [re.escape(w).replace("'", "['\u2019]?") for w in form.split()]
         alternatives.append(r"[\s-]+".join(words))
-    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", re.IGNORECASE)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alternatives) + r")(?!\w)", 0 if match_case else re.IGNORECASE)
 
 
 def load_rules(path: Path | str = SHIPPED_RULES,
@@ -106,7 +109,8 @@ def load_rules(path: Path | str = SHIPPED_RULES,
         JargonRule(
             phrase=item["phrase"],
             suggest=item["suggest"],
-            pattern=_phrase_pattern([item["phrase"], *item.get("also", [])]),
+            pattern=_phrase_pattern([item["phrase"], *item.get("also", [])], bool(item.get("match_case"))),
+            allowed=_phrase_pattern(item["not_in"]) if item.get("not_in") else None,
         )
         for item in data["jargon"]
     )
@@ -445,8 +449,21 @@ def jargon(text: str, rules: Rules | None = None) -> list[JargonFound]:
         JargonFound(rule.phrase, match.group(0), match.start(), rule.suggest)
         for rule in rules.jargon
         for match in rule.pattern.finditer(text)
+        if not _inside_allowed(rule, match, text)
     ]
+    # "early help assessment" is one thing to fix, not three ("early help",
+    # "assessment"): a match inside a longer one is left out.
+    found = [f for f in found if not any(
+        other is not f and other.start <= f.start and f.start + len(f.found) <= other.start + len(other.found)
+        and len(other.found) > len(f.found) for other in found)]
     return sorted(found, key=lambda f: f.start)
+
+
+def _inside_allowed(rule: JargonRule, match: re.Match, text: str) -> bool:
+    """True if the match sits inside a phrase where the word is fine."""
+    if rule.allowed is None:
+        return False
+    return any(ok.start() <= match.start() and match.end() <= ok.end() for ok in rule.allowed.finditer(text))
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import logging
 import string
 from dataclasses import dataclass
 from functools import lru_cache
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from api.content.models import Answer, AnswerVersion, utc_now
 
 CHANNELS = ("web", "sms")
+
+logger = logging.getLogger(__name__)
 
 
 class AnswerNotFound(LookupError):
@@ -31,6 +34,26 @@ def get_answer(session: Session, key: str, channel: str) -> str:
 def render(session: Session, key: str, channel: str, **values: object) -> str:
     """Fill a template's `{placeholders}` (Python str.format) for a channel."""
     return get_answer(session, key, channel).format(**values)
+
+
+def fill_answer(session: Session, key: str, channel: str, facts: dict[str, str]) -> str:
+    """An answer's text for a channel with its `{placeholders}` filled from
+    `facts` (today's directory: phone numbers, partner services).
+
+    Only an answer with `placeholders` is a template; any other is sent as
+    written, so a brace a comms officer typed stays a brace. A placeholder
+    the facts do not have (a partner service taken out of the directory)
+    falls back to the answer's example value rather than fail."""
+    answer = session.scalar(select(Answer).where(Answer.key == key))
+    if answer is None:
+        raise AnswerNotFound(key)
+    text = answer.sms_text if channel == "sms" else answer.web_text
+    if not answer.placeholders:
+        return text
+    missing = template_placeholders(text) - set(facts)
+    if missing:
+        logger.warning("answer %s: the directory has no %s, so the example is used", key, sorted(missing))
+    return text.format(**{**answer.placeholders, **facts})
 
 
 def template_placeholders(text: str) -> set[str]:

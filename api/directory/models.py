@@ -1,4 +1,5 @@
-"""Directory tables: hubs and their hours, closures, sessions, workers.
+"""Directory tables: hubs and their hours, closures, sessions, workers,
+and the partner services answers name.
 
 Weekdays are stored as numbers, Monday = 0 (Python's `date.weekday()`).
 Times are local wall-clock times in Europe/London.
@@ -34,6 +35,21 @@ class FrontDoorHours(Base):
     weekday: Mapped[int] = mapped_column(Integer)
     opens: Mapped[time] = mapped_column(Time)
     closes: Mapped[time] = mapped_column(Time)
+
+
+class PartnerService(Base):
+    """Help outside the hubs that answers name (a food bank, mediation...).
+
+    An answer names one with `{slug}` and `{slug_phone}` placeholders, filled
+    in when it is sent, so a changed number is changed in every answer."""
+
+    __tablename__ = "partner_services"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(60), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str] = mapped_column(String(40))
+    about: Mapped[str] = mapped_column(Text, default="")
 
 
 class Hub(Base):

@@ -11,11 +11,11 @@ from dateutil.rrule import MONTHLY, WEEKLY, rrule, weekday as rrule_weekday
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from api.content.service import render
+from api.content.service import fill_answer, render
 from api.directory.ages import parse_age
 from api.directory.days import DayRequest, parse_day
 from api.directory.models import (
-    Closure, FrontDoor, Hub, HubSession, SchoolHoliday, SessionKind,
+    Closure, FrontDoor, Hub, HubSession, PartnerService, SchoolHoliday, SessionKind,
 )
 from api.directory.timetable import ClosureRule, Timetable, at_local, local
 from api.directory.wording import (
@@ -148,6 +148,21 @@ def front_door(session: Session) -> FrontDoor:
     if door is None:
         raise LookupError("no front door in the directory: run python -m api.seed")
     return door
+
+
+def local_facts(session: Session) -> dict[str, str]:
+    """What an answer can name from the directory: `front_door_phone`, and
+    for each partner service `{slug}` (its name) and `{slug}_phone`."""
+    facts = {"front_door_phone": front_door(session).phone}
+    for partner in session.scalars(select(PartnerService).order_by(PartnerService.id)):
+        facts[partner.slug] = partner.name
+        facts[f"{partner.slug}_phone"] = partner.phone
+    return facts
+
+
+def answer_with_local_facts(session: Session, key: str, channel: str = "web") -> list[str]:
+    """An answer, with the numbers and services it names as the directory has them now."""
+    return [fill_answer(session, key, channel, local_facts(session))]
 
 
 def front_door_timetable(session: Session) -> Timetable:

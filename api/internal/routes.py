@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
-from api.content.service import AnswerNotFound, get_answer
+from api.content.service import AnswerNotFound
 from api.crisis.service import crisis_support
 from api.db import get_db
 from api.deps import get_app_settings
@@ -44,7 +44,7 @@ def messages(texts: list[str]) -> dict:
 @router.get("/answers/{key}")
 def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
     try:
-        return messages([get_answer(db, key, channel)])
+        return messages(directory.answer_with_local_facts(db, key, channel))
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no answer with that key")
 

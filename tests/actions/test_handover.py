@@ -96,3 +96,19 @@ def test_a_retry_has_the_same_idempotency_key_and_the_next_handover_does_not():
     retry = tracker("x", "affirm", {"consent_asked_at": "2026-11-22T10:00:00+00:00"})
     later = tracker("x", "affirm", {"consent_asked_at": "2026-11-23T09:00:00+00:00"})
     assert idempotency_key(first) == idempotency_key(retry) != idempotency_key(later)
+
+
+def test_every_worry_answered_with_an_offer_is_the_familys_story():
+    """A worry answered and followed by the offer of a person (data/rules.yml)
+    is what the family came about: their words go to the worker, who does
+    not ask them to explain again."""
+    from actions.handover import STORY_INTENTS
+
+    rules = yaml.safe_load(open("data/rules.yml", encoding="utf-8"))["rules"]
+    offered = {
+        rule["steps"][0]["intent"] for rule in rules
+        if "condition" not in rule and rule["steps"][0].get("intent")
+        and [step.get("action") for step in rule["steps"][1:]] == ["action_answer", "action_offer_handover"]
+    }
+    assert {"sleep", "food_help", "ehcp", "bereavement"} <= offered
+    assert offered - STORY_INTENTS == set()

@@ -93,7 +93,7 @@ def test_reading_ease_and_age_are_given_for_long_enough_text_only():
 def test_long_sentences_and_jargon_are_counted():
     report = answer_report("thank", GOOD_SMS, HARD_WEB, None)
     assert report.web.long_sentences == 1
-    assert report.web.jargon == 3  # safeguarding, in order to, provision
+    assert report.web.jargon == 5  # safeguarding, assessment, in order to, eligibility, provision
 
 
 def test_a_template_is_checked_and_previewed_with_its_examples():

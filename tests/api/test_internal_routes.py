@@ -3,12 +3,13 @@
 from datetime import datetime, timezone
 
 import pytest
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from api.content.crisis_numbers import load_crisis_numbers
 from api.content.models import Answer
 from api.content.service import get_answer
 from api.crisis import service as crisis_service
+from api.directory.models import PartnerService
 from tests.api.conftest import AUTH
 
 MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
@@ -75,6 +76,37 @@ def test_answers_route_by_channel_and_404(make_client):
     assert sms.status_code == 200 and "1,000 letters" in sms.json()["messages"][0]["text"]
     assert client.get("/internal/answers/no_such_answer", headers=AUTH).status_code == 404
     assert client.get("/internal/answers/hours_open?channel=fax", headers=AUTH).status_code == 422
+
+
+def test_an_answer_names_a_partner_service_as_the_directory_has_it(make_client, session_factory):
+    """One change in the directory changes every answer that names the service."""
+    client = make_client()
+    text = client.get("/internal/answers/send_support", headers=AUTH).json()["messages"][0]["text"]
+    assert "extra needs advice service" in text and "0808 157 0610" in text and "01632 960000" in text
+    assert "{" not in text
+    with session_factory() as session, session.begin():
+        advice = session.scalar(select(PartnerService).where(PartnerService.slug == "send_advice"))
+        advice.phone = "0808 157 0999"
+    try:
+        text = client.get("/internal/answers/send_support?channel=sms", headers=AUTH).json()["messages"][0]["text"]
+        assert "0808 157 0999" in text and "0808 157 0610" not in text
+    finally:
+        with session_factory() as session, session.begin():
+            advice = session.scalar(select(PartnerService).where(PartnerService.slug == "send_advice"))
+            advice.phone = "0808 157 0610"
+
+
+def test_an_answer_that_is_not_a_template_is_sent_as_written(make_client, session_factory):
+    with session_factory() as session, session.begin():
+        session.execute(delete(Answer).where(Answer.key == "braces_test"))
+        session.add(Answer(key="braces_test", topic="test", title="test", sms_text="Use {this} as it is.",
+                           web_text="Use {this} as it is.", placeholders={}))
+    try:
+        response = make_client().get("/internal/answers/braces_test", headers=AUTH)
+        assert response.json() == {"messages": [{"text": "Use {this} as it is."}]}
+    finally:
+        with session_factory() as session, session.begin():
+            session.execute(delete(Answer).where(Answer.key == "braces_test"))
 
 
 @pytest.fixture

@@ -5,12 +5,12 @@ from sqlalchemy import func, select
 from api.content.models import Answer
 from api.content.service import get_answer, load_shipped_answers, seed_answers
 from api.directory.models import (
-    Closure, Hub, HubHours, HubSession, SchoolHoliday, SessionKind, Worker, WorkerShift,
+    Closure, Hub, HubHours, HubSession, PartnerService, SchoolHoliday, SessionKind, Worker, WorkerShift,
 )
 from api.seed import seed_all
 from api.settings import REPO_ROOT
 
-TABLES = [Hub, HubHours, Closure, SchoolHoliday, SessionKind, HubSession, Worker, WorkerShift, Answer]
+TABLES = [Hub, HubHours, Closure, SchoolHoliday, SessionKind, HubSession, Worker, WorkerShift, PartnerService, Answer]
 
 
 def counts(db) -> dict[str, int]:
@@ -20,6 +20,7 @@ def counts(db) -> dict[str, int]:
 def test_seeding_again_duplicates_nothing(db):
     before = counts(db)
     assert before["hubs"] >= 4 and before["hub_sessions"] >= 14 and before["workers"] >= 6
+    assert before["partner_services"] >= 6
     report = seed_all(db, REPO_ROOT / "data")
     db.flush()
     assert counts(db) == before

@@ -400,46 +400,6 @@ def test_a_broken_rules_file_fails_loudly_at_start_up(tmp_path, broken, message)
         risk.load_rules(path)
 
 
-# Ordinary NLU training examples (data/nlu/*.yml, every intent but crisis)
-# that the rules DO find, each for a reason. Not fixed here: data/nlu is
-# not the rules' file. The safeguarding lead decides whether each moves to
-# the crisis intent (or is reworded), or the rule changes.
-NLU_EXAMPLES_THE_RULES_FIND = {
-    # housing_help examples that are also the nowhere_safe rules' own
-    # examples (JUDGEMENT in risk_phrases.yml: homeless now is a crisis)
-    "we are homeless": "nowhere_safe",
-    "we have nowhere to live": "nowhere_safe",
-    "homeless with a baby": "nowhere_safe",
-    "we have no home": "nowhere_safe",
-    "no bed for me and the kids tonight": "nowhere_safe",
-    "kicked out by my parents with the baby": "nowhere_safe",
-    "nowhere for us to sleep": "nowhere_safe",
-    # parenting_support: "he" is probably a child hitting his mum and his
-    # sister, but a child's violence to a parent is still a safeguarding
-    # worry, and "he keeps hitting me" may be a partner
-    "he keeps hitting me and his sister when he gets cross": "violence",
-    # infant_feeding: a weaning question, but "baby choking ... what do i do"
-    # is flagged on purpose (JUDGEMENT at the choking rule)
-    "baby choking on lumps when weaning what do i do to help her learn": "medical",
-}
-
-
-def _ordinary_nlu_examples():
-    from bot import crisis_model  # PyYAML only at import; kept local so this file stays light
-
-    return crisis_model.nlu_texts()
-
-
-def test_ordinary_nlu_examples_are_not_found_by_the_rules_unless_listed():
-    found = {}
-    for text in _ordinary_nlu_examples():
-        assessment = risk.assess(text)
-        if assessment is not None:
-            found[text] = assessment.kind
-    unexpected = {text: kind for text, kind in found.items() if NLU_EXAMPLES_THE_RULES_FIND.get(text) != kind}
-    assert not unexpected, "ordinary NLU examples the rules now find: " + repr(unexpected)
-
-
 def test_the_held_out_kinds_of_near_miss_that_are_over_or_questions_are_not_crises():
     # Worded unlike data/safety/crisis_examples/heldout.yml on purpose.
     for text in [
@@ -461,3 +421,41 @@ def test_the_held_out_kinds_of_near_miss_that_are_over_or_questions_are_not_cris
     ]:
         found = risk.assess(text)
         assert found is not None and found.kind == kind, text
+
+
+# --- training and held-out examples ------------------------------------------
+# A topic example that the crisis rules catch would be answered as a crisis,
+# never as its topic, so it teaches the model nothing and hides a wording
+# problem. A message that really is a crisis belongs in the rules, not in a
+# topic's examples.
+
+ROOT = __import__("pathlib").Path(__file__).resolve().parents[2]
+
+
+def _examples(path):
+    import yaml
+
+    for item in yaml.safe_load(path.read_text(encoding="utf-8")).get("nlu") or []:
+        if "intent" not in item or item["intent"] == "crisis":
+            continue
+        for line in item["examples"].splitlines():
+            line = line.strip()
+            if line.startswith("- "):
+                yield item["intent"], line[2:]
+
+
+TOPIC_EXAMPLES = [
+    (path.relative_to(ROOT).as_posix(), intent, text)
+    for path in sorted((ROOT / "data" / "nlu").glob("*.yml")) + [ROOT / "tests" / "nlu" / "heldout.yml"]
+    for intent, text in _examples(path)
+]
+
+
+def test_there_are_topic_examples_to_check():
+    assert len(TOPIC_EXAMPLES) > 1000
+
+
+def test_no_topic_example_is_taken_for_a_crisis():
+    tripped = [f"{where} {intent}: {text!r} -> {found.kind}"
+               for where, intent, text in TOPIC_EXAMPLES if (found := risk.assess(text))]
+    assert not tripped, "topic examples the crisis rules catch:\n" + "\n".join(tripped)

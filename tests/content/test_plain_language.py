@@ -203,6 +203,23 @@ REQUIRED_JARGON = [
     "in order to",
     "commence",
     "assist",
+    "referral",
+    "refer yourself",
+    "early help",
+    "tier",
+    "assessment",
+    "lead professional",
+    "key worker",
+    "step down",
+    "team around the family",
+    "MASH",
+    "vulnerable",
+    "eligible",
+    "universal",
+    "targeted",
+    "statutory",
+    "young mum",
+    "special needs",
 ]
 
 
@@ -218,6 +235,11 @@ def test_jargon_is_found_in_any_capitals_spacing_or_apostrophe():
     assert [f.phrase for f in found] == ["service user", "won't engage", "hard to reach"]
 
 
+def test_a_longer_jargon_phrase_is_one_finding_not_several():
+    found = pl.jargon("They did an early help assessment.")
+    assert [f.phrase for f in found] == ["early help assessment"]
+
+
 def test_jargon_message_gives_the_plain_suggestion():
     [problem] = [p for p in pl.check_text("We will utilise the hub for the group on Monday.", "web") if p.code == "jargon"]
     assert problem.level == "soft"
@@ -226,7 +248,9 @@ def test_jargon_message_gives_the_plain_suggestion():
 
 @pytest.mark.parametrize(
     "text",
-    ["I'm an automated assistant.", "Bring a suitcase, just in case.", "Every case of nits is easy to treat."],
+    ["I'm an automated assistant.", "Bring a suitcase, just in case.", "Every case of nits is easy to treat.",
+     "If you get Universal Credit, you may get help.", "Try mashed potato or mash with a fork.",
+     "Ask about special educational needs and disabilities (SEND)."],
 )
 def test_ordinary_words_are_not_jargon(text):
     assert pl.jargon(text) == []

@@ -55,11 +55,15 @@ def chat(stack):
 
 @pytest.fixture(scope="session")
 def answers():
-    """The shipped web wording of every answer, by key."""
+    """The shipped web wording of every answer, by key. Placeholders get
+    their example values, which are the demo directory's."""
     texts = {}
     for path in sorted((REPO / "data/content").glob("*.yml")):
         for answer in yaml.safe_load(path.read_text()).get("answers", []):
-            texts[answer["key"]] = " ".join(answer["web"].split())
+            web = answer["web"]
+            if answer.get("placeholders"):
+                web = web.format(**answer["placeholders"])
+            texts[answer["key"]] = " ".join(web.split())
     return texts
 
 
