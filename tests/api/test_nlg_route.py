@@ -118,3 +118,25 @@ def test_a_button_without_a_title_is_refused(signed_in, response_key):  # noqa: 
         "button_title": ["", "No thanks"], "csrf_token": token})
     assert response.status_code == 422
     assert "Each button needs a title" in response.text
+
+
+def test_every_response_rasa_can_say_is_editable_in_the_content_editor(signed_in):  # noqa: F811
+    """The staff home's promise: everything the assistant says can be changed
+    by comms. Every response in domain.yml is an answer with an editor page
+    whose words pass the checks, and the NLG route serves it."""
+    import yaml
+
+    domain = yaml.safe_load((REPO_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    names = sorted(domain["responses"])
+    assert len(names) >= 30
+    client, _ = signed_in("comms")
+    not_editable = []
+    for name in names:
+        page = client.get(f"/staff/content/answers/{name}")
+        served = client.post("/internal/nlg", json=rasa_body(name, "sms"), headers=AUTH)
+        publishable = 'id="publish"' in page.text and 'aria-disabled="true"' not in page.text
+        if page.status_code != 200 or not publishable or served.status_code != 200:
+            not_editable.append(name)
+    assert not not_editable, f"responses comms cannot edit: {not_editable}"
+    shipped = {answer.key for answer in load_shipped_answers(REPO_ROOT / "data" / "content")}
+    assert set(names) <= shipped
