@@ -10,6 +10,11 @@ that is not a message, Rasa still says something safe, never nothing: the
 response's own words in domain.yml if it has some (the crisis lines, "we
 cannot answer right now"), else `utter_cannot_answer_now`.
 
+It is a TemplatedNaturalLanguageGenerator underneath: Rasa creates the
+generator before it loads a model (so with no domain), and hands the
+domain's responses only to that kind of generator each time a model is
+loaded (rasa/core/agent.py, `Agent.load_model`).
+
 This module alone speaks to the api from inside Rasa.
 """
 from __future__ import annotations
@@ -18,7 +23,6 @@ import logging
 from typing import Any, Dict, Optional, Text
 
 import aiohttp
-from rasa.core.nlg.generator import NaturalLanguageGenerator
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
@@ -30,11 +34,11 @@ SAFE_FALLBACK = "utter_cannot_answer_now"
 DEFAULT_TIMEOUT_SECONDS = 5.0
 
 
-class ApiNaturalLanguageGenerator(NaturalLanguageGenerator):
+class ApiNaturalLanguageGenerator(TemplatedNaturalLanguageGenerator):
     def __init__(self, endpoint_config: EndpointConfig, domain: Optional[Domain] = None) -> None:
+        super().__init__((domain or Domain.empty()).responses)  # Rasa replaces them when a model loads
         self.endpoint = endpoint_config
         self.timeout = float(endpoint_config.kwargs.get("timeout", DEFAULT_TIMEOUT_SECONDS))
-        self.safe_words = TemplatedNaturalLanguageGenerator((domain or Domain.empty()).responses)
 
     async def generate(self, utter_action: Text, tracker: DialogueStateTracker, output_channel: Text,
                        **kwargs: Any) -> Optional[Dict[Text, Any]]:
@@ -69,7 +73,7 @@ class ApiNaturalLanguageGenerator(NaturalLanguageGenerator):
                            arguments: Dict[Text, Any]) -> Optional[Dict[Text, Any]]:
         """The response's words in domain.yml, else the one safe line."""
         for name in (utter_action, SAFE_FALLBACK):
-            message = await self.safe_words.generate(name, tracker, output_channel, **arguments)
+            message = await super().generate(name, tracker, output_channel, **arguments)
             if message and message.get("text"):
                 return message
         logger.error("NLG: domain.yml has no words for %s", SAFE_FALLBACK)

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
-from rasa.core.nlg.generator import NaturalLanguageGenerator
+from rasa.core.nlg import NaturalLanguageGenerator, TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -27,13 +27,22 @@ def tracker(channel="web"):
                    SlotSet("first_name", "Jo")], slots=DOMAIN.slots)
 
 
-def generate(url, name, channel="web", **arguments):
+def rasa_made_generator(url):
+    """As Rasa makes it: before any model is loaded, so with no domain;
+    then, as Agent.load_model does for a templated generator, the loaded
+    domain's responses."""
     endpoint = EndpointConfig(url=url, headers={"Authorization": "Bearer t"},
                               type="bot.nlg.ApiNaturalLanguageGenerator", timeout=2)
-    nlg = NaturalLanguageGenerator.create(endpoint, DOMAIN)
+    nlg = NaturalLanguageGenerator.create(endpoint, None)
     assert isinstance(nlg, ApiNaturalLanguageGenerator)
-    return asyncio.run(nlg.generate(name, tracker(channel), "rest", domain_responses=DOMAIN.responses,
-                                    **arguments))
+    assert isinstance(nlg, TemplatedNaturalLanguageGenerator), "or Rasa never gives it the domain's words"
+    nlg.responses = DOMAIN.responses
+    return nlg
+
+
+def generate(url, name, channel="web", **arguments):
+    # An action's utter_message(response=...) comes without domain_responses.
+    return asyncio.run(rasa_made_generator(url).generate(name, tracker(channel), "rest", **arguments))
 
 
 class NlgApi(BaseHTTPRequestHandler):
