@@ -74,12 +74,12 @@ def api():
 
 
 def test_the_words_come_from_the_api(api):
-    message = generate(api, "utter_offer_handover", channel="sms", booking_party="ignored")
+    message = generate(api, "utter_offer_handover", channel="sms", hub="Riverside")
     assert message == NlgApi.reply
     [(path, auth, body)] = NlgApi.seen
     assert (path, auth) == ("/internal/nlg", "Bearer t")
     assert body["response"] == "utter_offer_handover"
-    assert body["arguments"] == {"booking_party": "ignored"}
+    assert body["arguments"] == {"hub": "Riverside"}
     assert body["tracker"]["slots"]["first_name"] == "Jo"
     assert body["tracker"]["latest_message"]["metadata"] == {"channel": "sms"}
     assert not body["tracker"]["events"], "the tracker's events are not needed and only slow every reply"
