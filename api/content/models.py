@@ -13,7 +13,11 @@ def utc_now() -> datetime:
 
 
 class Answer(Base):
-    """An answer in family words, with a text for SMS and one for web chat.
+    """An answer in family words, with a text for SMS and one for web chat,
+    and any quick replies (buttons) that go with it.
+
+    Rasa's responses (`utter_*`) are answers too: Rasa asks for them by name
+    through its NLG endpoint (`POST /internal/nlg`).
 
     `version` goes up by one on every change. `source_hash` is the hash of
     the shipped version this row was last seeded from: if the row's content
@@ -29,6 +33,9 @@ class Answer(Base):
     sms_text: Mapped[str] = mapped_column(Text)
     web_text: Mapped[str] = mapped_column(Text)
     placeholders: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Quick replies shown under the words in web chat: [{"title", "payload"}].
+    # The family sees the title; choosing it sends the payload.
+    buttons: Mapped[list] = mapped_column(JSON, default=list)
     version: Mapped[int] = mapped_column(Integer, default=1)
     source_hash: Mapped[str] = mapped_column(String(64), default="")
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
@@ -51,6 +58,7 @@ class AnswerVersion(Base):
     version: Mapped[int] = mapped_column(Integer)
     sms_text: Mapped[str] = mapped_column(Text)
     web_text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[list] = mapped_column(JSON, default=list)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     published_by: Mapped[str] = mapped_column(String(200), default="seed")
     staff_id: Mapped[int | None] = mapped_column(

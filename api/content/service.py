@@ -31,6 +31,33 @@ def get_answer(session: Session, key: str, channel: str) -> str:
     return answer.sms_text if channel == "sms" else answer.web_text
 
 
+def response_message(session: Session, key: str, channel: str, values: dict[str, object] | None = None) -> dict:
+    """An answer as one message with its quick replies: `{"text", "buttons"}`,
+    the shape Rasa's NLG endpoint returns for a response (`utter_*`).
+
+    With `values` (for Rasa: the conversation's slots and the action's
+    arguments) a template's `{placeholders}` are filled; one with no value
+    yet is left empty rather than stopping the message. Without, or for an
+    answer with no placeholders, the text is sent as written."""
+    answer = session.scalar(select(Answer).where(Answer.key == key))
+    if answer is None:
+        raise AnswerNotFound(key)
+    text = answer.sms_text if channel == "sms" else answer.web_text
+    if answer.placeholders and values is not None:
+        text = string.Formatter().vformat(text, (), _SlotValues(values))
+    return {"text": text, "buttons": [dict(button) for button in answer.buttons or []]}
+
+
+class _SlotValues(dict):
+    """Slot values for str.format: a slot that is not set reads as ""."""
+
+    def __init__(self, values: dict[str, object]) -> None:
+        super().__init__({name: value for name, value in values.items() if value is not None})
+
+    def __missing__(self, name: str) -> str:
+        return ""
+
+
 def render(session: Session, key: str, channel: str, **values: object) -> str:
     """Fill a template's `{placeholders}` (Python str.format) for a channel."""
     return get_answer(session, key, channel).format(**values)
@@ -84,10 +111,15 @@ class ShippedAnswer:
     sms_text: str
     web_text: str
     placeholders: dict
+    buttons: list
 
 
-def content_hash(topic: str, title: str, sms_text: str, web_text: str, placeholders: dict) -> str:
-    payload = json.dumps([topic, title, sms_text, web_text, placeholders], sort_keys=True)
+def content_hash(topic: str, title: str, sms_text: str, web_text: str, placeholders: dict,
+                 buttons: list | None = None) -> str:
+    # Buttons join the hash only when there are some, so an answer without
+    # any keeps the hash it was seeded with before answers had buttons.
+    fields = [topic, title, sms_text, web_text, placeholders] + ([buttons] if buttons else [])
+    payload = json.dumps(fields, sort_keys=True)
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
@@ -111,8 +143,19 @@ def load_shipped_answers(content_dir: Path) -> list[ShippedAnswer]:
                 sms_text=str(item["sms"]).strip(),
                 web_text=str(item.get("web", item["sms"])).strip(),
                 placeholders=dict(item.get("placeholders") or {}),
+                buttons=shipped_buttons(item.get("buttons"), key),
             )
     return list(shipped.values())
+
+
+def shipped_buttons(raw: object, key: str) -> list[dict]:
+    """`buttons:` in a content file: a list of `{title, payload}` strings."""
+    buttons = []
+    for item in raw or []:
+        if not (isinstance(item, dict) and isinstance(item.get("title"), str) and isinstance(item.get("payload"), str)):
+            raise ValueError(f"answer {key!r}: each button needs a title and a payload")
+        buttons.append({"title": item["title"].strip(), "payload": item["payload"].strip()})
+    return buttons
 
 
 @dataclass
@@ -132,19 +175,21 @@ def seed_answers(session: Session, shipped: list[ShippedAnswer]) -> SeedReport:
     """
     report = SeedReport()
     for item in shipped:
-        new_hash = content_hash(item.topic, item.title, item.sms_text, item.web_text, item.placeholders)
+        new_hash = content_hash(item.topic, item.title, item.sms_text, item.web_text, item.placeholders,
+                                item.buttons)
         row = session.scalar(select(Answer).where(Answer.key == item.key))
         if row is None:
             row = Answer(
                 key=item.key, topic=item.topic, title=item.title, sms_text=item.sms_text,
-                web_text=item.web_text, placeholders=item.placeholders, version=1,
+                web_text=item.web_text, placeholders=item.placeholders, buttons=item.buttons, version=1,
                 source_hash=new_hash, updated_at=utc_now(), updated_by="seed",
             )
             session.add(row)
             _keep_version(session, row, "Shipped in data/content")
             report.added += 1
             continue
-        current = content_hash(row.topic, row.title, row.sms_text, row.web_text, row.placeholders or {})
+        current = content_hash(row.topic, row.title, row.sms_text, row.web_text, row.placeholders or {},
+                               row.buttons or [])
         if current != row.source_hash:
             report.kept_edited += 1
         elif current == new_hash:
@@ -153,6 +198,7 @@ def seed_answers(session: Session, shipped: list[ShippedAnswer]) -> SeedReport:
             row.topic, row.title = item.topic, item.title
             row.sms_text, row.web_text = item.sms_text, item.web_text
             row.placeholders = item.placeholders
+            row.buttons = item.buttons
             row.source_hash = new_hash
             row.version += 1
             row.updated_at = utc_now()
@@ -166,7 +212,7 @@ def seed_answers(session: Session, shipped: list[ShippedAnswer]) -> SeedReport:
 def _keep_version(session: Session, row: Answer, note: str) -> None:
     """Add the row as it is now to its history (answer_versions)."""
     session.add(AnswerVersion(answer=row, version=row.version, sms_text=row.sms_text, web_text=row.web_text,
-                              published_at=row.updated_at, published_by=row.updated_by, note=note))
+                              buttons=list(row.buttons or []), published_at=row.updated_at, published_by=row.updated_by, note=note))
 
 
 def family_text(session: Session, key: str, channel: str) -> str:

@@ -57,6 +57,8 @@ def answer_entry(answer: Answer) -> dict:
     entry = {"key": answer.key, "title": answer.title, "sms": answer.sms_text, "web": answer.web_text}
     if answer.placeholders:
         entry["placeholders"] = dict(answer.placeholders)
+    if answer.buttons:
+        entry["buttons"] = [{"title": b["title"], "payload": b["payload"]} for b in answer.buttons]
     return entry
 
 

@@ -57,14 +57,19 @@ def summary(report: AnswerReport) -> str:
 def _editor_page(request: Request, staff: StaffUser, answer: Answer, *, sms: str | None = None,
                  web: str | None = None, note: str = "", version: int | None = None, notice: str = "",
                  errors: list[dict] | None = None, error_title: str = "There is a problem",
-                 field_errors: dict | None = None, stale: dict | None = None, status_code: int = 200) -> HTMLResponse:
+                 field_errors: dict | None = None, stale: dict | None = None, status_code: int = 200,
+                 button_titles: list[str] | None = None) -> HTMLResponse:
     sms = answer.sms_text if sms is None else sms
     web = answer.web_text if web is None else web
+    buttons = [dict(b) for b in answer.buttons or []]
+    for button, title in zip(buttons, button_titles or []):
+        button["title"] = title
     report = answer_report(answer.key, sms, web, answer.placeholders)
     return render(request, "content_editor.html", {
         "answer": answer, "sms": sms, "web": web, "note": note,
         "version": answer.version if version is None else version, "report": report, "summary": summary(report),
         "can_edit": staff.role in EDITORS, "placeholders": answer.placeholders or {}, "notice": notice,
+        "buttons": buttons,
         "errors": errors or [], "error_title": error_title, "field_errors": field_errors or {}, "stale": stale,
         "when": when, "min_reading_ease": f"{shipped_rules().min_reading_ease:g}",
         "required_numbers": shipped_rules().crisis_numbers.required(answer.key),
@@ -136,16 +141,22 @@ def answer_page(request: Request, key: str, done: str = "", db: Session = Depend
     return _editor_page(request, staff, answer, notice=NOTICES.get(done, ""))
 
 
+def _titles(answer: Answer, button_title: list[str]) -> list[str] | None:
+    """The quick replies' titles as typed; None (keep them) when the answer
+    has none or the form sent none."""
+    return [service.tidy(t) for t in button_title] if answer.buttons and button_title else None
+
+
 @router.post("/answers/{key}/preview", dependencies=[Depends(check_csrf)])
 def preview(request: Request, key: str, sms: str = Form(""), web: str = Form(""), note: str = Form(""),
-            version: int = Form(0), db: Session = Depends(get_db),
+            version: int = Form(0), button_title: list[str] = Form([]), db: Session = Depends(get_db),
             staff: StaffUser = Depends(editor)) -> HTMLResponse:
     """The page again with the checks and previews for the words typed; saves nothing."""
     answer = service.load_answer(db, key)
     if answer is None:
         return _not_found(request)
     return _editor_page(request, staff, answer, sms=service.tidy(sms), web=service.tidy(web), note=note,
-                        version=version)
+                        version=version, button_titles=_titles(answer, button_title))
 
 
 def _problem_errors(problems) -> tuple[list[dict], dict]:
@@ -158,13 +169,14 @@ def _problem_errors(problems) -> tuple[list[dict], dict]:
 
 @router.post("/answers/{key}/publish", dependencies=[Depends(check_csrf)])
 def publish(request: Request, key: str, sms: str = Form(""), web: str = Form(""), note: str = Form(""),
-            version: int = Form(0), db: Session = Depends(get_db), staff: StaffUser = Depends(editor),
-            now: datetime = Depends(get_now)) -> Response:
+            version: int = Form(0), button_title: list[str] = Form([]), db: Session = Depends(get_db),
+            staff: StaffUser = Depends(editor), now: datetime = Depends(get_now)) -> Response:
     answer = service.load_answer(db, key)
     if answer is None:
         return _not_found(request)
+    titles = _titles(answer, button_title)
     try:
-        service.publish(db, answer, staff, sms, web, version, note, now)
+        service.publish(db, answer, staff, sms, web, version, note, now, button_titles=titles)
     except service.StaleEdit as stale:
         return _stale_page(request, db, staff, stale.current, sms, web, note)
     except service.PublishRefused as refused:
@@ -173,7 +185,7 @@ def publish(request: Request, key: str, sms: str = Form(""), web: str = Form("")
         return _editor_page(request, staff, answer, sms=service.tidy(sms), web=service.tidy(web), note=note,
                             version=version, errors=errors or [{"text": refused.reason, "href": ""}],
                             error_title="This answer cannot be published yet", field_errors=fields,
-                            status_code=422)
+                            status_code=422, button_titles=titles)
     db.commit()
     return RedirectResponse(f"/staff/content/answers/{key}?done=published", status_code=303)
 

@@ -25,6 +25,7 @@ from api.staff.models import StaffUser
 
 MAX_NOTE_CHARS = 500
 MAX_TEXT_CHARS = 5000
+MAX_BUTTON_CHARS = 40
 
 
 class StaleEdit(Exception):
@@ -72,12 +73,30 @@ def _start_history(db: Session, answer: Answer) -> None:
     current words as its first version, so a rollback can reach them."""
     if not db.scalar(select(func.count(AnswerVersion.id)).where(AnswerVersion.answer_id == answer.id)):
         db.add(AnswerVersion(answer_id=answer.id, version=answer.version, sms_text=answer.sms_text,
-                             web_text=answer.web_text, published_at=answer.updated_at,
+                             web_text=answer.web_text, buttons=list(answer.buttons or []), published_at=answer.updated_at,
                              published_by=answer.updated_by, note="As it was before it was first edited here"))
 
 
+def retitled_buttons(answer: Answer, titles: list[str] | None) -> list[dict]:
+    """The answer's quick replies with new titles (what the family sees).
+    What each one sends (its payload) stays: the assistant understands it.
+    `titles` None keeps the titles as they are."""
+    buttons = [dict(button) for button in answer.buttons or []]
+    if titles is None:
+        return buttons
+    titles = [tidy(title) for title in titles]
+    if len(titles) != len(buttons):
+        raise PublishRefused(f"This answer has {len(buttons)} buttons; give a title for each.")
+    for button, title in zip(buttons, titles):
+        if not title or len(title) > MAX_BUTTON_CHARS:
+            raise PublishRefused(f"Each button needs a title of 1 to {MAX_BUTTON_CHARS} characters.")
+        button["title"] = title
+    return buttons
+
+
 def publish(db: Session, answer: Answer, staff: StaffUser, sms: str, web: str, loaded_version: int,
-            note: str, now: datetime, rules: Rules | None = None, action: str = "answer.published") -> AnswerVersion:
+            note: str, now: datetime, rules: Rules | None = None, action: str = "answer.published",
+            button_titles: list[str] | None = None) -> AnswerVersion:
     """Make new words live and keep them as a new version; the caller commits.
 
     Raises PublishRefused (a hard check fails, or nothing changed) or
@@ -90,7 +109,8 @@ def publish(db: Session, answer: Answer, staff: StaffUser, sms: str, web: str, l
     report = answer_report(answer.key, sms, web, answer.placeholders, rules)
     if not report.can_publish:
         raise PublishRefused(problems=report.hard)
-    if (sms, web) == (answer.sms_text, answer.web_text):
+    buttons = retitled_buttons(answer, button_titles)
+    if (sms, web, buttons) == (answer.sms_text, answer.web_text, list(answer.buttons or [])):
         raise PublishRefused("Nothing has changed, so there is nothing to publish.")
 
     _start_history(db, answer)
@@ -98,14 +118,15 @@ def publish(db: Session, answer: Answer, staff: StaffUser, sms: str, web: str, l
     when = now.astimezone(timezone.utc)
     changed = db.execute(
         update(Answer).where(Answer.id == answer.id, Answer.version == loaded_version)
-        .values(sms_text=sms, web_text=web, version=new_version, updated_at=when, updated_by=staff.name[:120])
+        .values(sms_text=sms, web_text=web, buttons=buttons, version=new_version, updated_at=when,
+                updated_by=staff.name[:120])
         .execution_options(synchronize_session=False))
     if changed.rowcount != 1:
         db.rollback()
         current = load_answer(db, answer.key)
         db.refresh(current)
         raise StaleEdit(current)
-    version = AnswerVersion(answer_id=answer.id, version=new_version, sms_text=sms, web_text=web,
+    version = AnswerVersion(answer_id=answer.id, version=new_version, sms_text=sms, web_text=web, buttons=buttons,
                             published_at=when, published_by=staff.name[:200], staff_id=staff.id, note=note)
     db.add(version)
     record_audit(db, staff, action, "answer", answer.key, version=new_version)
@@ -121,8 +142,12 @@ def roll_back(db: Session, answer: Answer, staff: StaffUser, to_version: int, lo
                                                 AnswerVersion.version == to_version))
     if old is None:
         raise PublishRefused(f"There is no version {to_version} of this answer.")
+    # A version kept before answers had buttons has none: the titles stay.
+    same_buttons = [b["payload"] for b in old.buttons or []] == [b["payload"] for b in answer.buttons or []]
+    titles = [b["title"] for b in old.buttons] if old.buttons and same_buttons else None
     return publish(db, answer, staff, old.sms_text, old.web_text, loaded_version,
-                   f"Rolled back to version {to_version}", now, rules, action="answer.rolled_back")
+                   f"Rolled back to version {to_version}", now, rules, action="answer.rolled_back",
+                   button_titles=titles)
 
 
 # --- differences, for a stale edit and the history page ---

@@ -1,19 +1,21 @@
-"""`/internal/...` routes for the action server (see docs/contracts.md).
+"""`/internal/...` routes for the action server and Rasa (see docs/contracts.md).
 
 Each route checks the bearer token, calls one service function, and
-returns `{"messages": [{"text": ...}]}`.
+returns `{"messages": [{"text": ...}]}`; `/internal/nlg` answers Rasa's NLG
+callback instead, with one message.
 """
 
 import hmac
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
-from api.content.service import AnswerNotFound
+from api.content.service import AnswerNotFound, response_message
 from api.crisis.service import crisis_support
 from api.db import get_db
 from api.deps import get_app_settings
@@ -43,8 +45,52 @@ def messages(texts: list[str]) -> dict:
 
 @router.get("/answers/{key}")
 def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
+    """One answer as stored now; its quick replies too, when it has some."""
     try:
-        return messages(directory.answer_with_local_facts(db, key, channel))
+        # The words with the directory's numbers filled in, and any quick replies.
+        message = response_message(db, key, channel) | {
+            "text": directory.answer_with_local_facts(db, key, channel)[0]}
+    except AnswerNotFound:
+        raise HTTPException(status_code=404, detail="no answer with that key")
+    return {"messages": [{k: v for k, v in message.items() if v}]}
+
+
+# What Rasa puts in an NLG request's `arguments` besides the values an
+# action passed (rasa-sdk's message fields): never template values.
+MESSAGE_FIELDS = {"text", "buttons", "elements", "custom", "template", "response", "image", "attachment", "id"}
+
+
+class NlgRequest(BaseModel):
+    """Rasa's NLG callback body (Rasa 3.6, `nlg:` in endpoints.yml). The
+    tracker may be whole (Rasa's own callback) or only its slots and latest
+    message (bot.nlg.ApiNaturalLanguageGenerator sends no events)."""
+
+    response: str = Field(min_length=1, max_length=120)
+    arguments: dict[str, Any] = Field(default_factory=dict)
+    tracker: dict[str, Any] = Field(default_factory=dict)
+    channel: dict[str, Any] = Field(default_factory=dict)
+
+    def family_channel(self) -> Channel:
+        """SMS or web chat, from the message's metadata (the api sets
+        `channel` when it passes a message to Rasa), as the actions decide."""
+        latest = self.tracker.get("latest_message") or {}
+        metadata = latest.get("metadata") if isinstance(latest, dict) else None
+        return "sms" if isinstance(metadata, dict) and metadata.get("channel") == "sms" else "web"
+
+    def values(self) -> dict[str, Any]:
+        """The slots, with what the action passed on top."""
+        slots = self.tracker.get("slots") or {}
+        passed = {k: v for k, v in self.arguments.items() if k not in MESSAGE_FIELDS}
+        return {**(slots if isinstance(slots, dict) else {}), **passed}
+
+
+@router.post("/nlg")
+def nlg(body: NlgRequest, db: Session = Depends(get_db)) -> dict:
+    """Rasa's words for one of its responses, by name: `{"text", "buttons"}`.
+    404 for a name with no answer (Rasa then says its safe fallback)."""
+    try:
+        return response_message(db, body.response, body.family_channel(),
+                                {**directory.local_facts(db), **body.values()})
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no answer with that key")
 

@@ -200,14 +200,16 @@ def test_the_api_says_why_a_party_does_not_fit(api):
     assert api.seen[0]["json"]["children"] == 40
 
 
-def test_the_details_are_read_back_in_one_message():
+@pytest.mark.parametrize("asks_children, response", [
+    (None, "utter_ask_booking_confirm"), (False, "utter_ask_booking_confirm_adults")])
+def test_the_details_are_read_back_in_one_message(asks_children, response):
+    """The words, filled from the slots, come from the api through Rasa's NLG."""
     slots = {"booking_label": "Baby massage, Tuesday 1:30pm", "first_name": "Jo",
-             "booking_children": "1, aged 6 months", "booking_adults": 1}
+             "booking_children": "1, aged 6 months", "booking_adults": 1, "booking_asks_children": asks_children}
     dispatcher = CollectingDispatcher()
     asyncio.run(booking.ActionAskBookingConfirm().run(dispatcher, tracker(slots=slots), DOMAIN))
     [message] = dispatcher.messages
-    assert message["response"] == "utter_ask_booking_confirm"
-    assert message["booking_party"] == "Children: 1, aged 6 months. Grown ups: 1."
+    assert message["response"] == response
 
 
 CONFIRMED = {"booking_confirm": "yes", "booking_occurrence": OPTIONS[0]["id"], "first_name": "Jo",

@@ -1,13 +1,19 @@
 """The handover form: only an explicit yes is consent; answers are read kindly."""
 import asyncio
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import answers
-from actions.handover import ValidateHandoverForm, idempotency_key, referral_request
+from actions import answers, common
+from actions.api_client import ApiClient
+from actions.handover import ActionAskConsent, ValidateHandoverForm, idempotency_key, referral_request
+from actions.settings import ActionSettings
+from tests.support.ports import unused_port
 
 DOMAIN = yaml.safe_load(open("domain.yml", encoding="utf-8"))
 
@@ -20,9 +26,13 @@ def tracker(text, intent, slots=None, sender="a1b2"):
                                    "entities": [], "metadata": {"channel": "web"}})
 
 
-def consent(text, intent):
+CONSENT_WORDING = "If you say yes, I will pass on what you tell me. Is it OK to share this?"
+
+
+def consent(text, intent, wording=CONSENT_WORDING):
     form = ValidateHandoverForm()
-    return form.validate_consent(text, CollectingDispatcher(), tracker(text, intent), DOMAIN)["consent"]
+    the_tracker = tracker(text, intent, {"consent_wording": wording})
+    return form.validate_consent(text, CollectingDispatcher(), the_tracker, DOMAIN)["consent"]
 
 
 @pytest.mark.parametrize("text", ["yes", "Yes please", "yeah ok", "ok", "go ahead", "YES!"])
@@ -37,6 +47,64 @@ def test_an_explicit_yes_is_consent(text):
 ])
 def test_anything_but_an_explicit_yes_is_not_consent(text, intent):
     assert consent(text, intent) == "no"
+
+
+def test_a_yes_to_a_question_never_shown_is_not_consent():
+    assert consent("yes", "affirm", wording=None) == "no"
+
+
+class ConsentApi(BaseHTTPRequestHandler):
+    seen: list = []
+    words = {"sms": "Short consent words. OK to share? Reply yes or no.",
+             "web": "Longer consent words for web chat. Is it OK to share?"}
+
+    def do_GET(self):
+        ConsentApi.seen.append((self.path, self.headers.get("Authorization")))
+        channel = "sms" if "channel=sms" in self.path else "web"
+        body = json.dumps({"messages": [{"text": ConsentApi.words[channel],
+                                         "buttons": [{"title": "Yes", "payload": "yes"}]}]}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+
+def ask_consent(channel="web"):
+    dispatcher = CollectingDispatcher()
+    the_tracker = Tracker(sender_id="a1b2", slots={}, events=[], paused=False, followup_action=None,
+                          active_loop={"name": "handover_form"}, latest_action_name="action_listen",
+                          latest_message={"text": "yes", "intent": {"name": "affirm"}, "entities": [],
+                                          "metadata": {"channel": channel}})
+    events = asyncio.run(ActionAskConsent().run(dispatcher, the_tracker, DOMAIN))
+    return dispatcher.messages, {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+@pytest.mark.parametrize("channel", ["sms", "web"])
+def test_the_consent_wording_kept_is_the_words_the_family_was_shown(monkeypatch, channel):
+    """The words are comms' (the api's), sent as they are and kept with the referral."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), ConsentApi)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    ConsentApi.seen = []
+    monkeypatch.setattr(common, "API", ApiClient(ActionSettings(f"http://127.0.0.1:{server.server_port}", "t", 5)))
+    try:
+        [message], slots = ask_consent(channel)
+    finally:
+        server.shutdown()
+    assert ConsentApi.seen == [(f"/internal/answers/utter_ask_consent?channel={channel}", "Bearer t")]
+    assert message["text"] == ConsentApi.words[channel] == slots["consent_wording"]
+    assert message["buttons"] == [{"title": "Yes", "payload": "yes"}]
+    assert slots["consent_asked_at"]
+
+
+def test_without_the_api_no_consent_question_is_kept_so_nothing_can_be_shared(monkeypatch):
+    monkeypatch.setattr(common, "API", ApiClient(ActionSettings(f"http://127.0.0.1:{unused_port()}", "t", 1)))
+    monkeypatch.setattr("actions.api_client.RETRY_DELAYS", ())
+    messages, slots = ask_consent()
+    assert [m["response"] for m in messages] == ["utter_handover_failed"]
+    assert slots == {"consent_wording": None, "consent_asked_at": None}
 
 
 def test_no_consent_means_no_more_questions():

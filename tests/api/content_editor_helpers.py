@@ -18,15 +18,16 @@ GOOD_WEB = "You can come to any of our hubs. It is free, and you do not need to 
 CURLY = "\u2019"
 
 
-def add_answer(session_factory, *, sms=GOOD_SMS, web=GOOD_WEB, placeholders=None, key=None) -> str:
+def add_answer(session_factory, *, sms=GOOD_SMS, web=GOOD_WEB, placeholders=None, key=None, buttons=None) -> str:
     key = key or f"editor_test_{secrets.token_hex(4)}"
     with session_factory() as session, session.begin():
         answer = Answer(key=key, topic="Editor tests", title="An answer for the editor tests", sms_text=sms,
-                        web_text=web, placeholders=placeholders or {}, version=1, source_hash="",
+                        web_text=web, placeholders=placeholders or {}, buttons=buttons or [], version=1, source_hash="",
                         updated_by="seed")
         session.add(answer)
         session.flush()
-        session.add(AnswerVersion(answer_id=answer.id, version=1, sms_text=sms, web_text=web, published_by="seed",
+        session.add(AnswerVersion(answer_id=answer.id, version=1, sms_text=sms, web_text=web, buttons=buttons or [],
+                                  published_by="seed",
                                   note="Shipped in data/content"))
     return key
 

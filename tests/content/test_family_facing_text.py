@@ -1,6 +1,7 @@
 """Family-facing words outside data/content/ pass the same checks: the
-Rasa responses in domain.yml and the prose in the demo borough (session
-descriptions, parking, getting there), which the api sends by SMS too."""
+safe fallback responses in domain.yml (what Rasa says when the api cannot
+be reached) and the prose in the demo borough (session descriptions,
+parking, getting there), which the api sends by SMS too."""
 
 import re
 from pathlib import Path

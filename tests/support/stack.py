@@ -100,6 +100,8 @@ def stack_env(workdir: Path, redis_db: int, **overrides: str) -> dict:
     env = dict(os.environ)
     env.update(ports)
     env.update({
+        # Read by the actions and by Rasa's NLG endpoint (endpoints.yml `nlg:`),
+        # both with ACTIONS_API_TOKEN: every response's words come from the api.
         "API_URL": f"http://127.0.0.1:{ports['API_PORT']}",
         "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "ACTIONS_URL": f"http://127.0.0.1:{ports['ACTIONS_PORT']}",
