@@ -15,7 +15,7 @@ from pydantic import BaseModel, Field
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
-from api.content.service import AnswerNotFound, response_message
+from api.content.service import AnswerNotFound, response_message, template_placeholders
 from api.crisis.service import crisis_support
 from api.db import get_db
 from api.deps import get_app_settings
@@ -47,9 +47,11 @@ def messages(texts: list[str]) -> dict:
 def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
     """One answer as stored now; its quick replies too, when it has some."""
     try:
-        # The words with the directory's numbers filled in, and any quick replies.
-        message = response_message(db, key, channel) | {
-            "text": directory.answer_with_local_facts(db, key, channel)[0]}
+        message = response_message(db, key, channel)
+        # An answer naming the directory's numbers gets them as they are now;
+        # a question with the family's details ({first_name}) comes as written.
+        if template_placeholders(message["text"]) <= set(directory.local_facts(db)):
+            message["text"] = directory.answer_with_local_facts(db, key, channel)[0]
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no answer with that key")
     return {"messages": [{k: v for k, v in message.items() if v}]}
