@@ -18,7 +18,6 @@ be stored inside the Rasa model. Measured by ``bench/crisis.py``.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping, Sequence
@@ -28,6 +27,8 @@ import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
+
+from bot import risk
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES_DIR = REPO_ROOT / "data" / "safety" / "crisis_examples"
@@ -56,22 +57,6 @@ RANDOM_STATE = 0
 NEAR_MISS_WEIGHT = 3.0
 REGULARISATION_C = 30.0  # chosen by 5-fold cross-validation on train.yml, not on held-out
 
-_QUOTES = str.maketrans({
-    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u02bc": "'",
-    "\u2032": "'", "`": "'", "\u00b4": "'",
-})
-_CONTRACTIONS = tuple((re.compile(find), replace) for find, replace in (
-    (r"\bcan'?t\b", "can not"),
-    (r"\bwon't\b", "will not"),
-    (r"n't\b", " not"),
-    (r"'ll\b", " will"),
-    (r"'re\b", " are"),
-    (r"'ve\b", " have"),
-    (r"'m\b", " am"),
-    (r"'d\b", " would"),
-))
-_NOT_LETTER_OR_DIGIT = re.compile(r"[^a-z0-9]+")
-_LETTER_REPEATED = re.compile(r"([a-z])\1{2,}")
 _NLU_ANNOTATION = re.compile(r"\[([^\]]+)\](?:\([^)]*\)|\{[^}]*\})")
 
 
@@ -151,18 +136,9 @@ class CrisisModel:
 
 
 def normalise(text: str, text_speak: Mapping[str, str] | None = None) -> str:
-    """Lower case, plain letters and words, text-speak written out (as bot/risk.py does)."""
-    text = unicodedata.normalize("NFKD", str(text).translate(_QUOTES).lower())
-    text = "".join(ch for ch in text if not unicodedata.combining(ch))
-    for find, replace in _CONTRACTIONS:
-        text = find.sub(replace, text)
-    text = text.replace("'", "").replace("&", " and ")
-    text = _NOT_LETTER_OR_DIGIT.sub(" ", text)
-    text = _LETTER_REPEATED.sub(r"\1\1", text)
-    words = text.split()
-    if text_speak:
-        words = [text_speak.get(word, word) for word in words]
-    return " ".join(words)
+    """The rules' tidying (bot/risk.py ``plain_words``), text-speak written out."""
+    text_speak = text_speak or {}
+    return " ".join(text_speak.get(word, word) for word in risk.plain_words(str(text)))
 
 
 def load_examples(path: str | Path) -> list[CrisisExample]:
@@ -219,11 +195,7 @@ def nlu_texts(source: str | Path = NLU_DIR, exclude_intents: Iterable[str] = ("c
 
 def default_text_speak() -> dict[str, str]:
     """The rules' text-speak list ("kms" -> "kill myself"), copied into the model at training."""
-    try:
-        from bot import risk
-        return dict(risk.load_rules().text_speak)
-    except (ImportError, OSError, ValueError):  # the model still works (character n-grams cope with text-speak)
-        return {}
+    return dict(risk.load_rules().text_speak)
 
 
 def train(crisis_examples: Iterable[CrisisExample], other_texts: Iterable[str],

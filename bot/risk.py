@@ -137,6 +137,20 @@ def _found(regex: Pattern, unless: tuple[Pattern, ...], text: str) -> Iterator[t
             yield found.span()
 
 
+def plain_words(text: str) -> list[str]:
+    """The words of ``text`` in lower case, plain letters and digits only:
+    straight quotes, "can't" as "can not", letters repeated more than twice
+    cut to two. The crisis classifier tidies text the same way."""
+    text = unicodedata.normalize("NFKD", text.translate(_QUOTES).lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch))
+    for find, replace in _CONTRACTIONS:
+        text = find.sub(replace, text)
+    text = text.replace("'", "").replace("&", " and ")
+    text = "".join(ch if ch in _LETTERS_AND_DIGITS else " " for ch in text)
+    text = _LETTER_REPEATED.sub(lambda found: found.group()[:2], text)
+    return text.split()
+
+
 @dataclass(frozen=True)
 class RiskRules:
     """Compiled rules from one YAML file. Build with ``load_rules``."""
@@ -149,14 +163,7 @@ class RiskRules:
 
     def normalise(self, text: str) -> str:
         """Lower case, plain letters and words, text-speak written out."""
-        text = unicodedata.normalize("NFKD", text.translate(_QUOTES).lower())
-        text = "".join(ch for ch in text if not unicodedata.combining(ch))
-        for find, replace in _CONTRACTIONS:
-            text = find.sub(replace, text)
-        text = text.replace("'", "").replace("&", " and ")
-        text = "".join(ch if ch in _LETTERS_AND_DIGITS else " " for ch in text)
-        text = _LETTER_REPEATED.sub(lambda found: found.group()[:2], text)
-        text = " ".join(self.text_speak.get(word, word) for word in text.split())
+        text = " ".join(self.text_speak.get(word, word) for word in plain_words(text))
         for find, replace in self.rewrites:
             text = find.sub(replace, text)
         return text
