@@ -1,5 +1,6 @@
 """Whole conversations through the api, with the trained model, the real
 action server and real Redis (see tests/support/stack.py)."""
+import os
 from pathlib import Path
 
 import httpx
@@ -11,7 +12,9 @@ from tests.support.stack import MODEL, start_stack
 from tests.support.staff import logged_in
 
 REPO = Path(__file__).resolve().parents[2]
-REDIS_DB = 14  # kept apart from `make run` (0) and the api tests (15)
+# Kept apart from `make run` (0) and the api tests (15); TEST_CONVERSATIONS_REDIS_DB
+# lets two runs on one machine keep apart.
+REDIS_DB = int(os.environ.get("TEST_CONVERSATIONS_REDIS_DB", "14"))
 
 
 @pytest.fixture(scope="session")
