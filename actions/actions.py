@@ -14,9 +14,10 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import common
+from actions import common, family_words, glossary
 from actions.api_client import ApiUnavailable
 from actions.common import channel_of, latest_entity, latest_intent
+from actions.handover import STORY_INTENTS
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,9 @@ ANSWER_KEY_FOR_INTENT = {
     "deny": "anything_else",
 }
 NOT_UNDERSTOOD = ("out_of_scope", "nlu_fallback")
+# A worry the assistant has no answer for: said kindly, with a helpline
+# when the family sounds upset (data/family_words.yml).
+NO_ANSWER = ("other_worry", "out_of_scope", "nlu_fallback")
 
 
 class ApiAnswerAction(Action, ABC):
@@ -50,24 +54,59 @@ class ApiAnswerAction(Action, ABC):
     def path(self, tracker: Tracker) -> str:
         return self.route
 
+    def avoids_repeats(self, tracker: Tracker) -> bool:
+        """Sending the same answer twice in a row helps nobody: the second
+        time the family hears that a person may help more (said_just_before)."""
+        return True
+
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
         # Whatever was offered or asked before is no longer on the table: a
         # later "yes" must not start a handover the family was not just offered.
         events = [SlotSet("handover_offered", False), SlotSet("danger_asked", False)]
-        try:
-            texts = await common.API.texts(self.path(tracker), channel_of(tracker), **self.query(tracker))
-        except ApiUnavailable:
-            logger.error("%s fell back: the api gave no answer", self.name())
-            dispatcher.utter_message(response=self.fallback_response)
-            texts = []
+        texts = await self.texts(dispatcher, tracker, self.path(tracker))
+        repeated = bool(texts) and self.avoids_repeats(tracker) and said_just_before(tracker, texts[0])
+        if repeated:
+            texts = await self.texts(dispatcher, tracker, "answers/answer_given_already")
         for text in texts:
             dispatcher.utter_message(text=text)
         if self.offers_person_after_crisis and in_crisis(tracker):
             dispatcher.utter_message(response="utter_offer_handover_urgent")
             events.append(SlotSet("handover_offered", True))
+        elif repeated and not tracker.get_slot("referral_made"):
+            dispatcher.utter_message(response="utter_offer_handover")
+            events.append(SlotSet("handover_offered", True))
         return events
+
+    async def texts(self, dispatcher: CollectingDispatcher, tracker: Tracker, path: str) -> List[str]:
+        try:
+            return await common.API.texts(path, channel_of(tracker), **self.query(tracker))
+        except ApiUnavailable:
+            logger.error("%s fell back: the api gave no answer", self.name())
+            dispatcher.utter_message(response=self.fallback_response)
+            return []
+
+
+def said_just_before(tracker: Tracker, text: str) -> bool:
+    """Whether the assistant's reply to the family's previous message was this text."""
+    users_seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen == 2:
+                return False
+        elif users_seen == 1 and event.get("event") == "bot" and event.get("text") == text:
+            return True
+    return False
+
+
+def previous_intent(tracker: Tracker) -> Optional[str]:
+    """What the family's message before this one was understood as."""
+    users = [e for e in tracker.events if e.get("event") == "user"]
+    if len(users) < 2:
+        return None
+    return ((users[-2].get("parse_data") or {}).get("intent") or {}).get("name")
 
 
 def in_crisis(tracker: Tracker) -> bool:
@@ -89,16 +128,41 @@ class ActionAnswer(ApiAnswerAction):
         return "action_answer"
 
     def path(self, tracker: Tracker) -> str:
+        return f"answers/{self.answer_key(tracker)}"
+
+    def avoids_repeats(self, tracker: Tracker) -> bool:
+        return latest_intent(tracker) not in NOT_UNDERSTOOD  # those have their own second words
+
+    @staticmethod
+    def answer_key(tracker: Tracker) -> str:
         intent = latest_intent(tracker) or "nlu_fallback"
+        text = tracker.latest_message.get("text") or ""
         if intent in NOT_UNDERSTOOD and in_crisis(tracker):
             # Read as part of the crisis, never "sorry, I can't help with that".
-            return "answers/crisis_still_here"
-        return f"answers/{ANSWER_KEY_FOR_INTENT.get(intent, intent)}"
+            return "crisis_still_here"
+        if intent == "what_does_it_mean":
+            return glossary.answer_key(text)
+        if intent in STORY_INTENTS and family_words.asks_for_a_person(text):
+            return "person_about_topic"  # the offer of a person follows at once (rules.yml)
+        if intent in NOT_UNDERSTOOD and tracker.get_slot("handover_offered"):
+            return "offer_not_understood"  # the offer stays open: run() asks again
+        if intent in NO_ANSWER and family_words.sounds_upset(text):
+            return "other_worry_upset"
+        if intent in NOT_UNDERSTOOD and previous_intent(tracker) in NOT_UNDERSTOOD:
+            return "not_understood_twice"  # never a third "sorry" in the same words
+        return ANSWER_KEY_FOR_INTENT.get(intent, intent)
 
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
+        key = self.answer_key(tracker)
+        offer_still_open = key == "offer_not_understood"
         events = await super().run(dispatcher, tracker, domain)
+        if (offer_still_open or key == "not_understood_twice") and not tracker.get_slot("referral_made") \
+                and not any(e.get("name") == "handover_offered" and e.get("value") for e in events):
+            urgent = bool(tracker.get_slot("handover_urgent"))
+            dispatcher.utter_message(response="utter_offer_handover_urgent" if urgent else "utter_offer_handover")
+            events.append(SlotSet("handover_offered", True))
         report = self.unanswered_report(tracker)
         if report:
             common.API.report_in_background("unanswered", report)
@@ -196,6 +260,9 @@ class ActionCrisisSupport(ApiAnswerAction):
 
     def name(self) -> Text:
         return "action_crisis_support"
+
+    def avoids_repeats(self, tracker: Tracker) -> bool:
+        return False  # the crisis numbers are given every time
 
     def query(self, tracker: Tracker) -> Dict[str, Optional[str]]:
         return {"kind": self.kind(tracker)}

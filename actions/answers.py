@@ -24,13 +24,40 @@ def _plain(text: str) -> str:
 
 
 def yes_or_no(text: str) -> Optional[bool]:
-    """True for a clear yes, False for a clear no, None for anything else."""
+    """True for a clear yes, False for a clear no, None for anything else.
+    "Yes that is fine." is a yes; "yes but not now" is neither."""
     plain = _plain(text)
-    if plain in _words()["say_yes"]:
+    words = _words()
+    if plain in words["say_yes"]:
         return True
-    if plain in _words()["say_no"]:
+    if plain in words["say_no"]:
         return False
+    if len(plain.split()) > words["plain_most_words"]:
+        return None
+    for starts, flips, answer in ((words["starts_yes"], words["not_plain"], True),
+                                  (words["starts_no"], words["not_plain_no"], False)):
+        opener = next((w for w in sorted(starts, key=len, reverse=True)
+                       if plain == w or plain.startswith(w + " ")), None)
+        if opener and not _has_any(plain[len(opener):], flips):
+            return answer
     return None
+
+
+def _has_any(plain: str, phrases: List[str]) -> bool:
+    padded = f" {plain} "
+    return any(f" {phrase} " in padded for phrase in phrases)
+
+
+def unsure(text: str) -> bool:
+    """"im not sure", "what will you share": neither a yes nor a no."""
+    return _has_any(_plain(text), _words()["unsure"])
+
+
+def means_this_number(text: str) -> bool:
+    """"this one", "the number im texting from": use the number they text from."""
+    plain = _plain(text)
+    return any(plain == p or plain.startswith(p + " ") or plain.endswith(" " + p)
+               for p in _words()["this_number"])
 
 
 def text_or_call(text: str) -> Optional[str]:
@@ -56,9 +83,12 @@ def uk_phone(text: str) -> Optional[str]:
 
 
 def first_name(text: str) -> Optional[str]:
-    """What the family asked to be called: "its jo" -> "Jo"."""
+    """What the family asked to be called: "its jo" -> "Jo". None for an
+    answer that is plainly not a name ("yes", "this one")."""
     name = NAME_PREFIXES.sub("", " ".join((text or "").split())).strip(" .!,")
     if not name or len(name) > 40 or any(ch.isdigit() for ch in name):
+        return None
+    if _plain(name) in _words()["not_a_name"] or yes_or_no(name) is not None:
         return None
     return " ".join(part[:1].upper() + part[1:] for part in name.split()[:3])
 
@@ -103,6 +133,15 @@ AGE_PART = re.compile(
     r"\b(\d{1,2})\s*(months?|mths?|mnths?|m\b|weeks?|wks?|years?|yrs?|yr|y|yo)?(?:\s*old)?\b")
 
 
+def months(number: int, unit: str) -> int:
+    """An age as months: "18 months", "6 weeks", "3" or "3 years"."""
+    if unit.startswith("m"):
+        return number
+    if unit.startswith("w"):
+        return number // 4
+    return number * 12
+
+
 def party_of_children(text: str) -> Tuple[Optional[int], List[int]]:
     """How many children, and their ages in months, from an answer like
     "2, aged 1 and 3", "one, 6 months" or "3". Ages without a unit are years.
@@ -111,19 +150,19 @@ def party_of_children(text: str) -> Tuple[Optional[int], List[int]]:
     if not parts:
         return None, []
 
-    def months(number: int, unit: str) -> int:
-        if unit.startswith("m"):
-            return number
-        if unit.startswith("w"):
-            return number // 4
-        return number * 12
-
     first, first_unit = parts[0]
     if len(parts) == 1:
         return (1, [months(first, first_unit)]) if first_unit else (first, [])
     if first_unit:  # "18 months and 3 years": every number is an age
         return len(parts), [months(n, u) for n, u in parts]
     return first, [months(n, u) for n, u in parts[1:]]
+
+
+def ages_only(text: str) -> List[int]:
+    """Every number as an age in months ("3 and 5", "18 months and 4"), for
+    an answer to "And how old are they?". Ages without a unit are years."""
+    counted = re.sub(r"\b(?:both|twins|a couple of)\b", " ", _plain(text))  # "both 3" is one age
+    return [months(int(n), (unit or "").lower()) for n, unit in AGE_PART.findall(_digits_for_words(counted))]
 
 
 def how_many_adults(text: str) -> Optional[int]:

@@ -24,14 +24,15 @@ from rasa_sdk.types import DomainDict
 
 from actions import answers, common
 from actions.api_client import ApiRefused, ApiUnavailable, message_texts
-from actions.common import channel_of, latest_entity, yes_or_no_slot
+from actions.common import (STILL_NOT_CLEAR_AFTER, TRIES_SLOT, answered, channel_of, latest_entity, not_clear,
+                            tries, yes_or_no_slot)
 
 logger = logging.getLogger(__name__)
 
 DETAIL_SLOTS = (
     "booking_occurrence", "booking_label", "booking_asks_children", "booking_ages_needed",
     "booking_attempt", "booking_children", "booking_child_count", "booking_child_ages",
-    "booking_adults", "booking_use_number", "booking_phone", "booking_confirm",
+    "booking_adults", "booking_use_number", "booking_phone", "booking_confirm", TRIES_SLOT,
 )
 
 
@@ -170,30 +171,42 @@ class ValidateBookingForm(FormValidationAction):
 
     def validate_first_name(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"first_name": answers.first_name(str(value or ""))}
+        name = answers.first_name(str(value or ""))
+        if name is None:  # "yes", "this one": plainly not a name
+            return not_clear("first_name", "utter_name_unclear", dispatcher, tracker)
+        return answered("first_name", name, tracker)
 
     async def validate_booking_children(self, value: Any, dispatcher: CollectingDispatcher,
                                         tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        """How many children and, for a session with an age range, their ages.
+        What was understood is kept: "2" keeps the 2 and asks only for the
+        ages ("And how old are they?"), and the ages then fill it in."""
         count, ages = answers.party_of_children(str(value or ""))
+        known_count = tracker.get_slot("booking_child_count")
+        said = " ".join(str(value or "").split())[:80]
+        gave_both = count is not None and len(ages) == count and said.startswith(str(count))
+        if known_count and not gave_both:
+            ages = answers.ages_only(said)  # the answer to "And how old are they?"
+            count = int(known_count) if ages else None
+            said = f"{count}, aged {said}"  # read back as one answer: "2, aged 2 and 4"
         if count is None:
-            dispatcher.utter_message(response="utter_booking_children_unclear")
-            return {"booking_children": None}
+            return not_clear("booking_children", "utter_booking_children_unclear", dispatcher, tracker)
         if len(ages) == 1 and count > 1:
             ages = ages * count  # "2, both aged 3", "twins aged 4"
         if tracker.get_slot("booking_ages_needed") and len(ages) != count:
-            dispatcher.utter_message(response="utter_booking_ages_unclear")
-            return {"booking_children": None}
+            if not ages:  # "2": keep the number, ask only for the ages
+                return {"booking_children": None, "booking_child_count": count}
+            return not_clear("booking_children", "utter_booking_ages_unclear", dispatcher, tracker,
+                             booking_child_count=None)
         if not await self._party_fits(dispatcher, tracker, count, ages, 1):
-            return {"booking_children": None}
-        return {"booking_children": " ".join(str(value).split())[:80],
-                "booking_child_count": count, "booking_child_ages": ages}
+            return {"booking_children": None, "booking_child_count": None}
+        return answered("booking_children", said, tracker, booking_child_count=count, booking_child_ages=ages)
 
     async def validate_booking_adults(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         adults = answers.how_many_adults(str(value or ""))
         if adults is None:
-            dispatcher.utter_message(response="utter_booking_adults_unclear")
-            return {"booking_adults": None}
+            return not_clear("booking_adults", "utter_booking_adults_unclear", dispatcher, tracker)
         count = tracker.get_slot("booking_child_count") or 0
         ages = tracker.get_slot("booking_child_ages") or []
         if not await self._party_fits(dispatcher, tracker, count, ages, adults):
@@ -208,8 +221,8 @@ class ValidateBookingForm(FormValidationAction):
                                tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         phone = answers.uk_mobile(str(value or ""))
         if phone is None:
-            dispatcher.utter_message(response="utter_booking_phone_invalid")
-        return {"booking_phone": phone}
+            return not_clear("booking_phone", "utter_booking_phone_invalid", dispatcher, tracker)
+        return answered("booking_phone", phone, tracker)
 
     def validate_booking_confirm(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -240,8 +253,13 @@ class ActionAskBookingChildren(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tries(tracker, "booking_children") >= STILL_NOT_CLEAR_AFTER:
+            return []  # the hub's number was just given instead of the same question again
         ages = tracker.get_slot("booking_ages_needed")
-        dispatcher.utter_message(response="utter_ask_booking_children_ages" if ages else "utter_ask_booking_children")
+        if ages and tracker.get_slot("booking_child_count"):
+            dispatcher.utter_message(response="utter_ask_booking_children_ages_only")
+        else:
+            dispatcher.utter_message(response="utter_ask_booking_children_ages" if ages else "utter_ask_booking_children")
         return []
 
 

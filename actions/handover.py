@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Text
+from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
@@ -20,13 +20,13 @@ from rasa_sdk.types import DomainDict
 from actions import answers, common
 from actions.api_client import ApiRefused, ApiUnavailable, message_texts
 from actions.booking import cancel_latest_booking
-from actions.common import channel_of, latest_intent, yes_or_no_slot
+from actions.common import answered, channel_of, latest_intent, not_clear, tries, yes_or_no_slot
 
 logger = logging.getLogger(__name__)
 
 FORM_SLOTS = (
-    "consent", "family_words", "first_name", "contact_method", "phone",
-    "safe_to_contact", "contact_times", "needs", "handover_hub",
+    "consent", "family_words", "first_name", "contact_method", "use_this_number", "phone",
+    "safe_to_contact", "contact_times", "needs", "handover_hub", "handover_topic", "unclear_tries",
 )
 # What the family told us before the offer is their story: we do not ask again.
 STORY_INTENTS = {
@@ -36,12 +36,23 @@ STORY_INTENTS = {
     "ehcp", "waiting_for_assessment", "child_mental_health",
     "pregnancy", "perinatal_mental_health", "dads",
     "unwell_child", "young_carers", "bereavement", "parent_drinking_or_drugs", "work_and_training",
+    "young_person", "school_admissions", "other_worry",
 }
+# What the family asked along the way that is not what they are worried
+# about: the request's topic on the staff queue leaves these out.
 NOT_TOPICS = {
     "greet", "thank", "goodbye", "bot_challenge", "affirm", "deny", "change_mind",
-    "talk_to_person", "nlu_fallback", "out_of_scope",
+    "talk_to_person", "nlu_fallback", "out_of_scope", "choose_option", "find_hub", "opening_hours",
+    "getting_there", "whats_on", "book_session", "my_bookings", "cancel_booking", "change_booking",
+    "who_can_come", "privacy", "social_care_worry", "what_does_it_mean", "register_birth",
 }
+# How sure the classifier must be of a worry, beside "can I talk to someone",
+# for it to be the request's topic ("can someone call me about money").
+TOPIC_FROM_WORDS_CONFIDENCE = 0.2
 MAX_WORDS_CHARS = 1000
+# The consent answer after two unclear replies: nothing is shared, and it is
+# not counted as a no either.
+NOT_CLEAR = "not_clear"
 
 
 def reset_form() -> List[Dict[str, Any]]:
@@ -79,7 +90,10 @@ class ActionOfferHandover(Action):
         dispatcher.utter_message(response="utter_offer_handover_urgent" if urgent else "utter_offer_handover")
         events: List[Dict[Text, Any]] = [SlotSet("handover_offered", True), SlotSet("handover_urgent", urgent),
                                          SlotSet("danger_asked", False)]
-        if latest_intent(tracker) in STORY_INTENTS:
+        topic = worry_beside_request(tracker)
+        if topic:
+            events.append(SlotSet("handover_topic", topic))
+        if latest_intent(tracker) in STORY_INTENTS or topic:
             story = (tracker.latest_message.get("text") or "")[:MAX_WORDS_CHARS]
             told_before = tracker.get_slot("family_words")
             if told_before and story not in told_before:  # a crisis part way through the questions
@@ -125,16 +139,33 @@ class ValidateHandoverForm(FormValidationAction):
 
     async def required_slots(self, domain_slots: List[Text], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> List[Text]:
-        if tracker.get_slot("consent") == "no":
+        if tracker.get_slot("consent") in ("no", NOT_CLEAR):
             return []  # no consent: no more questions; the submit action ends kindly
-        return domain_slots
+        wanted = [slot for slot in domain_slots if slot not in ("use_this_number", "phone")]
+        at = wanted.index("safe_to_contact") if "safe_to_contact" in wanted else len(wanted)
+        # On SMS the family's number is known to the api: ask whether to use it.
+        if channel_of(tracker) == "sms":
+            numbers = ["use_this_number"] + (["phone"] if tracker.get_slot("use_this_number") == "no" else [])
+        else:
+            numbers = ["phone"]
+        return wanted[:at] + numbers + wanted[at:]
 
     def validate_consent(self, value: Any, dispatcher: CollectingDispatcher,
                          tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        explicit_yes = latest_intent(tracker) == "affirm" and answers.yes_or_no(value) is True
-        # A yes to a question the family was never shown is not consent.
-        shown = bool(tracker.get_slot("consent_wording"))
-        return {"consent": "yes" if explicit_yes and shown else "no"}
+        """Only a clear yes, understood as "affirm", to wording the family was
+        shown is consent. A clear no is a no. Anything else ("i asked for a
+        person", "what do you mean") is asked again, never taken as a no;
+        after two unclear answers nothing is shared and the family is told
+        how to come back to it (NOT_CLEAR)."""
+        said = answers.yes_or_no(str(value or ""))
+        if said is True and latest_intent(tracker) == "affirm" and tracker.get_slot("consent_wording"):
+            return answered("consent", "yes", tracker)
+        if said is False or (said is None and latest_intent(tracker) == "deny"
+                             and not answers.unsure(str(value or ""))):
+            return answered("consent", "no", tracker)
+        if tries(tracker, "consent") + 1 >= 2:
+            return answered("consent", NOT_CLEAR, tracker)
+        return not_clear("consent", "utter_consent_unclear", dispatcher, tracker)
 
     def validate_family_words(self, value: Any, dispatcher: CollectingDispatcher,
                               tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -143,21 +174,35 @@ class ValidateHandoverForm(FormValidationAction):
 
     def validate_first_name(self, value: Any, dispatcher: CollectingDispatcher,
                             tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"first_name": answers.first_name(str(value or ""))}
+        name = answers.first_name(str(value or ""))
+        if name is None:  # "yes", "this one": plainly not a name
+            return not_clear("first_name", "utter_name_unclear", dispatcher, tracker)
+        return answered("first_name", name, tracker)
 
     def validate_contact_method(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         method = answers.text_or_call(str(value or ""))
         if method is None:
-            dispatcher.utter_message(response="utter_contact_method_unclear")
-        return {"contact_method": method}
+            return not_clear("contact_method", "utter_contact_method_unclear", dispatcher, tracker)
+        return answered("contact_method", method, tracker)
+
+    def validate_use_this_number(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if answers.means_this_number(str(value or "")):
+            return answered("use_this_number", "yes", tracker)
+        phone = answers.uk_phone(str(value or ""))
+        if phone:  # they sent the number to use instead
+            return answered("use_this_number", "no", tracker, phone=phone)
+        return yes_or_no_slot("use_this_number", value, dispatcher, tracker)
 
     def validate_phone(self, value: Any, dispatcher: CollectingDispatcher,
                        tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if channel_of(tracker) == "sms" and answers.means_this_number(str(value or "")):
+            return answered("phone", None, tracker, use_this_number="yes")
         phone = answers.uk_phone(str(value or ""))
         if phone is None:
-            dispatcher.utter_message(response="utter_phone_invalid")
-        return {"phone": phone}
+            return not_clear("phone", "utter_phone_invalid", dispatcher, tracker)
+        return answered("phone", phone, tracker)
 
     def validate_safe_to_contact(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
@@ -194,6 +239,9 @@ class ActionSubmitHandover(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: DomainDict) -> List[Dict[Text, Any]]:
+        if tracker.get_slot("consent") == NOT_CLEAR:
+            dispatcher.utter_message(response="utter_consent_still_not_clear")
+            return reset_form()
         if tracker.get_slot("consent") != "yes":
             dispatcher.utter_message(response="utter_handover_declined")
             return reset_form()
@@ -244,6 +292,18 @@ class ActionWithdrawReferral(Action):
         return [SlotSet("referral_made", False)] + reset_form()
 
 
+def worry_beside_request(tracker: Tracker) -> Optional[str]:
+    """"can someone call me about my son's behaviour" is understood as asking
+    for a person; the worry beside it is the classifier's best-placed worry,
+    if it is sure enough of it."""
+    if latest_intent(tracker) != "talk_to_person":
+        return None
+    for ranked in tracker.latest_message.get("intent_ranking") or []:
+        if ranked.get("name") in STORY_INTENTS and float(ranked.get("confidence") or 0) >= TOPIC_FROM_WORDS_CONFIDENCE:
+            return ranked["name"]
+    return None
+
+
 def idempotency_key(tracker: Tracker) -> str:
     """The same for every retry of this one handover, different for the next."""
     seed = f"{tracker.sender_id}|{tracker.get_slot('consent_asked_at')}"
@@ -262,6 +322,7 @@ def referral_request(tracker: Tracker) -> Dict[str, Any]:
         "contact": {
             "method": slot("contact_method"),
             "phone": slot("phone"),
+            "use_sender_number": slot("use_this_number") == "yes" and channel_of(tracker) == "sms",
             "times": slot("contact_times"),
             "safe_to_text": safe,
             "safe_to_leave_message": safe,
@@ -275,7 +336,11 @@ def referral_request(tracker: Tracker) -> Dict[str, Any]:
 
 
 def topics(tracker: Tracker) -> List[str]:
-    seen: List[str] = []
+    """What the family is worried about, in the order they said it: the
+    worries their messages were understood as, and the one beside their
+    request for a person."""
+    told = tracker.get_slot("handover_topic")
+    seen: List[str] = [told] if told else []
     for event in tracker.events:
         if event.get("event") == "user":
             name = ((event.get("parse_data") or {}).get("intent") or {}).get("name")

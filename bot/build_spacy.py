@@ -85,9 +85,28 @@ def directory_patterns(directory: dict) -> list[dict]:
     return patterns
 
 
+# Dates as families write them: "next tues", "16/12", "the 16th",
+# "8th december", "dec 8". api/directory/days.py reads what these find.
+WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday",
+            "mon", "tue", "tues", "weds", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"]
+MONTH_WORDS = ["jan", "january", "feb", "february", "mar", "march", "apr", "april", "may", "jun", "june",
+               "jul", "july", "aug", "august", "sep", "sept", "september", "oct", "october", "nov",
+               "november", "dec", "december"]
+ORDINAL = {"REGEX": r"^\d{1,2}(st|nd|rd|th)$"}
+DATE_PATTERNS = [
+    [{"LOWER": {"IN": ["next", "this"]}}, {"LOWER": {"IN": WEEKDAYS}}],
+    [{"TEXT": {"REGEX": r"^\d{1,2}/\d{1,2}(/\d{2,4})?$"}}],
+    [{"LOWER": "the"}, {"LOWER": ORDINAL}],
+    [{"LOWER": ORDINAL}, {"LOWER": "of", "OP": "?"}, {"LOWER": {"IN": MONTH_WORDS}}],
+    [{"TEXT": {"REGEX": r"^\d{1,2}$"}}, {"LOWER": {"IN": MONTH_WORDS}}],
+    [{"LOWER": {"IN": MONTH_WORDS}}, {"TEXT": {"REGEX": r"^\d{1,2}(st|nd|rd|th)?$"}}],
+]
+
+
 def fixed_patterns() -> list[dict]:
     """Patterns that do not depend on the directory: days, ages, postcodes."""
     patterns = [_phrase("day", word) for word in DAY_WORDS]
+    patterns += [{"label": "day", "pattern": p} for p in DATE_PATTERNS]
     patterns += [{"label": "age", "pattern": p} for p in AGE_PATTERNS]
     patterns += [{"label": "postcode", "pattern": p} for p in (FULL_POSTCODE, JOINED_POSTCODE)]
     return patterns

@@ -449,7 +449,7 @@ def jargon(text: str, rules: Rules | None = None) -> list[JargonFound]:
         JargonFound(rule.phrase, match.group(0), match.start(), rule.suggest)
         for rule in rules.jargon
         for match in rule.pattern.finditer(text)
-        if not _inside_allowed(rule, match, text)
+        if not _inside_allowed(rule, match, text) and not _quoted(match, text)
     ]
     # "early help assessment" is one thing to fix, not three ("early help",
     # "assessment"): a match inside a longer one is left out.
@@ -457,6 +457,15 @@ def jargon(text: str, rules: Rules | None = None) -> list[JargonFound]:
         other is not f and other.start <= f.start and f.start + len(f.found) <= other.start + len(other.found)
         and len(other.found) > len(f.found) for other in found)]
     return sorted(found, key=lambda f: f.start)
+
+
+_QUOTED = re.compile(r'"[^"\n]{1,60}"')
+
+
+def _quoted(match: re.Match, text: str) -> bool:
+    """True if the match sits inside double quotes: a word in quotes is being
+    explained ("Early help" means ...), not used on the family."""
+    return any(q.start() < match.start() and match.end() < q.end() for q in _QUOTED.finditer(text))
 
 
 def _inside_allowed(rule: JargonRule, match: re.Match, text: str) -> bool:
@@ -507,7 +516,7 @@ def unexplained_acronyms(text: str, rules: Rules | None = None) -> list[AcronymF
     found, seen = [], set()
     for match in _ACRONYM.finditer(text):
         acronym = match.group(1)
-        if acronym in seen or acronym in rules.acronyms_everyone_knows:
+        if acronym in seen or acronym in rules.acronyms_everyone_knows or _quoted(match, text):
             continue
         seen.add(acronym)
         if not _spelt_out_before(acronym, text[: match.start()], rules):

@@ -66,8 +66,22 @@ def _next_on_or_after(today: date, month: int, day: int) -> date:
     return candidate if candidate >= today else date(today.year + 1, month, day)
 
 
+def _next_day_of_month(today: date, day: int) -> date | None:
+    """The next date on or after today that falls on this day of the month."""
+    year, month = today.year, today.month
+    for _ in range(13):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            candidate = None
+        if candidate is not None and candidate >= today:
+            return candidate
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return None
+
+
 def _explicit_date(text: str, today: date) -> date | None:
-    """"28 december", "28th dec", "dec 28", "28/12" or "28/12/2026"."""
+    """"28 december", "28th dec", "dec 28", "28/12", "28/12/2026" or "the 28th"."""
     month_names = "|".join(sorted(MONTHS, key=len, reverse=True))
     patterns = [
         (rf"\b(\d{{1,2}})(?:st|nd|rd|th)?(?: of)? ({month_names})\b", "day_month"),
@@ -82,6 +96,9 @@ def _explicit_date(text: str, today: date) -> date | None:
                 return _next_on_or_after(today, month, day)
             except ValueError:
                 return None
+    match = re.search(r"\b(\d{1,2})(?:st|nd|rd|th)\b", text)  # "the 16th": the next 16th
+    if match and "/" not in text:
+        return _next_day_of_month(today, int(match.group(1)))
     match = re.search(r"\b(\d{1,2})/(\d{1,2})(?:/(\d{2,4}))?\b", text)
     if match:
         day, month, year = int(match.group(1)), int(match.group(2)), match.group(3)

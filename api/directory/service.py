@@ -450,6 +450,15 @@ def whats_on(session: Session, day_text: str | None, hub_text: str | None, kind_
 
 # --- a person to talk to ---
 
+def tonight_first(session: Session, now: datetime, channel: str = "web") -> list[str]:
+    """When the front door is shut: what can be done tonight, and when the
+    hub opens, to go before an answer whose numbers are daytime ones."""
+    status = front_door_status(session, now)
+    if status.is_open or status.next_opens is None:
+        return []
+    return [render(session, "out_of_hours_first", channel, next_open=family_moment(status.next_opens, now))]
+
+
 def talk_to_person(session: Session, hub_text: str | None, now: datetime, channel: str = "web") -> list[str]:
     """The front door phone number, whether it is open now, and when it opens."""
     status = front_door_status(session, now)

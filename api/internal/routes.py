@@ -44,17 +44,22 @@ def messages(texts: list[str]) -> dict:
 
 
 @router.get("/answers/{key}")
-def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
-    """One answer as stored now; its quick replies too, when it has some."""
+def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db),
+           now: datetime = Depends(get_now)) -> dict:
+    """One answer as stored now; its quick replies too, when it has some.
+    When the hub is shut, an answer naming daytime numbers comes after what
+    can be done tonight (directory.tonight_first)."""
     try:
         message = response_message(db, key, channel)
+        named = template_placeholders(message["text"])
         # An answer naming the directory's numbers gets them as they are now;
         # a question with the family's details ({first_name}) comes as written.
-        if template_placeholders(message["text"]) <= set(directory.local_facts(db)):
+        if named <= set(directory.local_facts(db)):
             message["text"] = directory.answer_with_local_facts(db, key, channel)[0]
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no answer with that key")
-    return {"messages": [{k: v for k, v in message.items() if v}]}
+    first = directory.tonight_first(db, now, channel) if any(n.endswith("_phone") for n in named) else []
+    return {"messages": [{"text": text} for text in first] + [{k: v for k, v in message.items() if v}]}
 
 
 # What Rasa puts in an NLG request's `arguments` besides the values an

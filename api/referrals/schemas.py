@@ -28,7 +28,8 @@ class ConsentIn(_In):
 
 class ContactIn(_In):
     method: Literal["text", "call"]
-    phone: str = Field(min_length=1, max_length=30)
+    phone: str = Field(min_length=1, max_length=30)  # filled by with_sender_number when asked
+    use_sender_number: bool = False
     times: str = Field(default="", max_length=200)
     safe_to_text: StrictBool
     safe_to_leave_message: StrictBool

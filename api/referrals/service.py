@@ -115,6 +115,21 @@ def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
     raise ReferralInvalid("hub or postcode: give one, so we know which hub to ask")
 
 
+def with_sender_number(session: Session, data: object) -> object:
+    """A family texting in who said "use this number" (`contact.use_sender_number`)
+    gets the number they text from, which only the api knows (Rasa and the
+    actions see a pseudonym)."""
+    contact = data.get("contact") if isinstance(data, dict) else None
+    if not isinstance(contact, dict) or contact.get("use_sender_number") is not True:
+        return data
+    from api.bookings.service import contact_for  # the SMS module keeps it there
+
+    known = contact_for(session, str(data.get("conversation_id") or ""))
+    if known is None:
+        raise ReferralInvalid("contact.use_sender_number: no number is known for this conversation")
+    return {**data, "contact": {**contact, "phone": known.phone}}
+
+
 def validate_referral(data: object) -> ReferralIn:
     """Parse and check the action server's JSON; ReferralInvalid / ReferralRefused."""
     try:
@@ -146,7 +161,7 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
     if existing is not None:
         return CreatedReferral(existing, [confirmation(session, existing, now)], created=False)
 
-    parsed = validate_referral(data)
+    parsed = validate_referral(with_sender_number(session, data))
     hub = _resolve_hub(session, parsed)
     within = timedelta(minutes=get_settings().referral_contact_within_minutes)
     try:
@@ -221,8 +236,12 @@ def add_family_message(session: Session, conversation_id: str, text: str, now: d
     referral = open_referral_for(session, parsed.conversation_id)
     if referral is None:
         return None, []
+    # The family is told once that their messages go onto the request, not on every reply.
+    told_before = any(event.kind == "family_message" for event in referral.events)
     _event(referral, "family_message", now, body=parsed.text)
     session.commit()
+    if told_before:
+        return referral, []
     return referral, [render(session, "referral_message_added", parsed.channel or referral.channel,
                              worker=first_word(referral.worker.name))]
 

@@ -296,3 +296,70 @@ def test_with_the_api_down_the_family_still_gets_kind_words(api_down, caplog):
     messages = run_and_settle(family_actions.ActionAnswer(), family_said("my secret words", "out_of_scope", 0.9))
     assert [m["response"] for m in messages] == ["utter_assistant_unavailable"]
     assert "did not record unanswered" in caplog.text and "secret" not in caplog.text
+
+
+# --- what the family gets when the assistant knows less, or was asked twice ---
+
+def said(text, intent, slots=None, events=(), ranking=()):
+    return Tracker(sender_id="a1b2c3", slots=slots or {}, paused=False, followup_action=None,
+                   latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                                   "intent_ranking": list(ranking), "entities": [],
+                                   "metadata": {"channel": "web"}},
+                   events=list(events), active_loop={}, latest_action_name="action_listen")
+
+
+def user(text, intent):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def bot(text):
+    return {"event": "bot", "text": text}
+
+
+@pytest.mark.parametrize("text, intent, key", [
+    ("can someone call me about my sons behaviour", "behaviour", "person_about_topic"),
+    ("i need to talk to someone about money", "money_help", "person_about_topic"),
+    ("my son keeps hitting", "behaviour", "behaviour"),
+    ("what does EHCP mean", "what_does_it_mean", "meaning_ehcp"),
+    ("what does SPLODGE mean", "what_does_it_mean", "meaning_unknown"),
+    ("my son is bullied and im so scared for him", "other_worry", "other_worry_upset"),
+    ("im desperate please help", "nlu_fallback", "other_worry_upset"),
+    ("my neighbour is noisy", "other_worry", "other_worry"),
+])
+def test_the_answer_fits_what_the_family_said(api, text, intent, key):
+    run(family_actions.ActionAnswer(), said(text, intent))
+    assert api[0][0] == f"/internal/answers/{key}"
+
+
+def test_not_understood_twice_in_a_row_gets_the_hubs_number_and_a_person(api):
+    earlier = [user("blah", "nlu_fallback"), bot("Sorry, I can't help with that."), user("blurgh", "nlu_fallback")]
+    messages, events = run_with_events(family_actions.ActionAnswer(), said("blurgh", "nlu_fallback", events=earlier))
+    assert api[0][0] == "/internal/answers/not_understood_twice"
+    assert messages[-1]["response"] == "utter_offer_handover"
+    assert slots_set(events)["handover_offered"] is True
+
+
+def test_an_offer_of_a_person_survives_a_message_not_understood(api):
+    messages, events = run_with_events(family_actions.ActionAnswer(),
+                                       said("erm what", "nlu_fallback", slots={"handover_offered": True}))
+    assert api[0][0] == "/internal/answers/offer_not_understood"
+    assert messages[-1]["response"] == "utter_offer_handover"
+    assert slots_set(events)["handover_offered"] is True
+
+
+def test_the_same_answer_is_never_sent_twice_in_a_row(api):
+    answer = "answer for /internal/answers/money_help"
+    earlier = [user("no food", "money_help"), bot(answer), user("electric on emergency", "money_help")]
+    messages, events = run_with_events(family_actions.ActionAnswer(),
+                                       said("electric on emergency", "money_help", events=earlier))
+    assert [m.get("text") for m in messages][:1] == ["answer for /internal/answers/answer_given_already"]
+    assert messages[-1]["response"] == "utter_offer_handover"
+    assert slots_set(events)["handover_offered"] is True
+
+
+def test_a_different_answer_in_between_means_it_is_not_a_repeat(api):
+    answer = "answer for /internal/answers/money_help"
+    earlier = [user("no food", "money_help"), bot(answer), user("where are you", "find_hub"), bot("Riverside"),
+               user("money help", "money_help")]
+    messages = run(family_actions.ActionAnswer(), said("money help", "money_help", events=earlier))
+    assert [m.get("text") for m in messages] == [answer]

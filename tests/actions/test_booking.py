@@ -180,13 +180,53 @@ def test_only_what_the_session_and_channel_need_is_asked(channel, filled, expect
                                            DOMAIN)) == expected
 
 
-def test_ages_are_asked_again_when_the_session_needs_them(api):
+def test_a_number_without_ages_is_kept_and_only_the_ages_are_asked_for(api):
+    """"2" to "How many children will come, and how old are they?" keeps the 2."""
     form = booking.ValidateBookingForm()
     dispatcher = CollectingDispatcher()
     result = asyncio.run(form.validate_booking_children(
         "2", dispatcher, tracker("2", slots={"booking_ages_needed": True}), DOMAIN))
-    assert result == {"booking_children": None}
+    assert result == {"booking_children": None, "booking_child_count": 2}
+    assert dispatcher.messages == []
+    ask = CollectingDispatcher()
+    asyncio.run(booking.ActionAskBookingChildren().run(
+        ask, tracker("2", slots={"booking_ages_needed": True, "booking_child_count": 2}), DOMAIN))
+    assert words(ask.messages) == ["utter_ask_booking_children_ages_only"]
+
+
+@pytest.mark.parametrize("answer, ages", [("3 and 5", [36, 60]), ("18 months and 4", [18, 48]),
+                                          ("both 3", [36, 36]), ("2, aged 1 and 6", [12, 72])])
+def test_the_ages_then_complete_the_answer(api, answer, ages):
+    api.script[("POST", "/internal/bookings/check")] = (200, {"ok": True})
+    form = booking.ValidateBookingForm()
+    result = asyncio.run(form.validate_booking_children(answer, CollectingDispatcher(), tracker(
+        answer, slots={"booking_ages_needed": True, "booking_child_count": 2,
+                       "booking_occurrence": OPTIONS[0]["id"]}), DOMAIN))
+    assert (result["booking_child_count"], result["booking_child_ages"]) == (2, ages)
+    assert result["booking_children"].startswith("2")  # read back as "2, aged 3 and 5"
+
+
+def test_ages_that_do_not_match_the_number_are_asked_for_again(api):
+    form = booking.ValidateBookingForm()
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(form.validate_booking_children(
+        "3 children aged 1 and 2", dispatcher, tracker("x", slots={"booking_ages_needed": True}), DOMAIN))
+    assert result["booking_children"] is None
     assert words(dispatcher.messages) == ["utter_booking_ages_unclear"]
+
+
+def test_after_two_unclear_answers_the_hubs_number_is_given_not_the_same_question(api):
+    form = booking.ValidateBookingForm()
+    dispatcher = CollectingDispatcher()
+    result = asyncio.run(form.validate_booking_adults(
+        "dunno", dispatcher, tracker("dunno", slots={"unclear_tries": {"booking_adults": 1}}), DOMAIN))
+    assert result["booking_adults"] is None
+    assert words(dispatcher.messages) == ["utter_still_not_clear"]
+    asked = CollectingDispatcher()
+    from actions.common import ASK_ACTIONS
+    ask_adults = next(a for a in ASK_ACTIONS if a.slot == "booking_adults")()
+    asyncio.run(ask_adults.run(asked, tracker("dunno", slots={"unclear_tries": {"booking_adults": 2}}), DOMAIN))
+    assert asked.messages == []
 
 
 def test_the_api_says_why_a_party_does_not_fit(api):
@@ -195,7 +235,7 @@ def test_the_api_says_why_a_party_does_not_fit(api):
     dispatcher = CollectingDispatcher()
     result = asyncio.run(form.validate_booking_children(
         "40", dispatcher, tracker("40", slots={"booking_occurrence": OPTIONS[0]["id"]}), DOMAIN))
-    assert result == {"booking_children": None}
+    assert result["booking_children"] is None
     assert words(dispatcher.messages) == ["At most 6 children."]
     assert api.seen[0]["json"]["children"] == 40
 

@@ -35,22 +35,43 @@ def consent(text, intent, wording=CONSENT_WORDING):
     return form.validate_consent(text, CollectingDispatcher(), the_tracker, DOMAIN)["consent"]
 
 
-@pytest.mark.parametrize("text", ["yes", "Yes please", "yeah ok", "ok", "go ahead", "YES!"])
+def consent_events(text, intent, wording=CONSENT_WORDING, tries=None):
+    form = ValidateHandoverForm()
+    the_tracker = tracker(text, intent, {"consent_wording": wording, "unclear_tries": tries})
+    dispatcher = CollectingDispatcher()
+    return form.validate_consent(text, dispatcher, the_tracker, DOMAIN), dispatcher.messages
+
+
+@pytest.mark.parametrize("text", ["yes", "Yes please", "yeah ok", "ok", "go ahead", "YES!",
+                                  "Yes that is fine.", "yeah thats ok with me"])
 def test_an_explicit_yes_is_consent(text):
     assert consent(text, "affirm") == "yes"
 
 
-@pytest.mark.parametrize("text, intent", [
-    ("no", "deny"), ("not now", "deny"), ("maybe later", "deny"), ("i'm not sure", "deny"),
-    ("what will you share", "privacy"), ("yes but not till next week", "affirm"),
-    ("yeah whatever", "affirm"), ("hmm", "nlu_fallback"), ("yes", "deny"), ("ok", "thank"),
-])
-def test_anything_but_an_explicit_yes_is_not_consent(text, intent):
+@pytest.mark.parametrize("text, intent", [("no", "deny"), ("no thanks", "deny"), ("nope not today", "deny"),
+                                          ("not now", "deny"), ("no not right now", "deny")])
+def test_a_clear_no_is_a_no(text, intent):
     assert consent(text, intent) == "no"
 
 
+@pytest.mark.parametrize("text, intent", [
+    ("i'm not sure", "deny"), ("what will you share", "privacy"), ("maybe", "deny"),
+    ("yes but not till next week", "affirm"), ("yeah whatever", "affirm"), ("hmm", "nlu_fallback"),
+    ("yes", "deny"), ("ok", "thank"), ("i asked for a person not a bot", "talk_to_person"),
+])
+def test_an_unclear_answer_is_asked_again_never_taken_as_a_no(text, intent):
+    slots, said = consent_events(text, intent)
+    assert slots["consent"] is None
+    assert [m["response"] for m in said] == ["utter_consent_unclear"]
+
+
+def test_a_second_unclear_answer_shares_nothing_and_says_how_to_come_back():
+    slots, _ = consent_events("hmm", "nlu_fallback", tries={"consent": 1})
+    assert slots["consent"] == "not_clear"
+
+
 def test_a_yes_to_a_question_never_shown_is_not_consent():
-    assert consent("yes", "affirm", wording=None) == "no"
+    assert consent("yes", "affirm", wording=None) != "yes"
 
 
 class ConsentApi(BaseHTTPRequestHandler):
@@ -133,6 +154,7 @@ def test_text_or_call(text, expected):
 
 @pytest.mark.parametrize("text, expected", [
     ("jo", "Jo"), ("its jo", "Jo"), ("My name is Sam Patel", "Sam Patel"), ("", None), ("07700900123", None),
+    ("yes", None), ("Yes please", None), ("this one", None), ("ok", None),
 ])
 def test_first_name(text, expected):
     assert answers.first_name(text) == expected
@@ -142,7 +164,7 @@ def test_an_unclear_answer_to_is_it_safe_asks_again():
     form = ValidateHandoverForm()
     dispatcher = CollectingDispatcher()
     result = form.validate_safe_to_contact("depends", dispatcher, tracker("depends", "nlu_fallback"), DOMAIN)
-    assert result == {"safe_to_contact": None}
+    assert result == {"safe_to_contact": None, "unclear_tries": {"safe_to_contact": 1}}
     assert [m["response"] for m in dispatcher.messages] == ["utter_yes_no_unclear"]
 
 
@@ -154,8 +176,9 @@ def test_the_request_carries_consent_contact_safety_and_the_story():
     request = referral_request(tracker("riverside", "find_hub", slots))
     assert request["consent"] == {"wording": "Is it OK to share this?", "answer": "yes",
                                   "at": "2026-11-22T10:00:00+00:00"}
-    assert request["contact"] == {"method": "text", "phone": "07700 900123", "times": "after 3",
-                                  "safe_to_text": False, "safe_to_leave_message": False, "needs": None}
+    assert request["contact"] == {"method": "text", "phone": "07700 900123", "use_sender_number": False,
+                                  "times": "after 3", "safe_to_text": False, "safe_to_leave_message": False,
+                                  "needs": None}
     assert request["urgent"] is True and request["hub"] == "Riverside Family Hub"
 
 
@@ -180,3 +203,94 @@ def test_every_worry_answered_with_an_offer_is_the_familys_story():
     }
     assert {"sleep", "food_help", "ehcp", "bereavement"} <= offered
     assert offered - STORY_INTENTS == set()
+
+
+# --- the request's topic, and the number on SMS ---
+
+def offer(text, intent, ranking=(), slots=None):
+    from actions.handover import ActionOfferHandover
+
+    the_tracker = Tracker(sender_id="a1b2", slots=slots or {}, events=[], paused=False, followup_action=None,
+                          active_loop={}, latest_action_name="action_listen",
+                          latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                                          "intent_ranking": list(ranking), "entities": [],
+                                          "metadata": {"channel": "web"}})
+    dispatcher = CollectingDispatcher()
+    events = asyncio.run(ActionOfferHandover().run(dispatcher, the_tracker, DOMAIN))
+    return {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+
+
+def test_a_worry_beside_asking_for_a_person_is_the_requests_topic():
+    slots = offer("can someone call me about my sons behaviour", "talk_to_person",
+                  ranking=[{"name": "talk_to_person", "confidence": 0.6}, {"name": "behaviour", "confidence": 0.3}])
+    assert slots["handover_topic"] == "behaviour"
+    assert slots["family_words"] == "can someone call me about my sons behaviour"
+
+
+def test_asking_for_a_person_alone_has_no_topic_guessed():
+    slots = offer("can i talk to someone at the hub", "talk_to_person",
+                  ranking=[{"name": "talk_to_person", "confidence": 0.95}, {"name": "behaviour", "confidence": 0.02}])
+    assert "handover_topic" not in slots and "family_words" not in slots
+
+
+def test_the_topic_is_the_worry_not_the_steps_of_the_conversation():
+    from actions.handover import topics
+
+    events = [user_said("can i talk to someone at the hub", "talk_to_person"), user_said("yes", "affirm"),
+              user_said("my son keeps hitting his sister", "behaviour"), user_said("Riverside", "find_hub"),
+              user_said("2", "choose_option")]
+    the_tracker = Tracker(sender_id="a1b2", slots={}, events=events, paused=False, followup_action=None,
+                          active_loop={}, latest_action_name="action_listen", latest_message={})
+    assert topics(the_tracker) == ["behaviour"]
+
+
+def user_said(text, intent):
+    return {"event": "user", "text": text, "parse_data": {"intent": {"name": intent}}}
+
+
+def sms_tracker(text, intent, slots=None):
+    return Tracker(sender_id="a1b2", slots=slots or {}, events=[], paused=False, followup_action=None,
+                   active_loop={"name": "handover_form"}, latest_action_name="action_listen",
+                   latest_message={"text": text, "intent": {"name": intent, "confidence": 0.9},
+                                   "entities": [], "metadata": {"channel": "sms"}})
+
+
+def test_on_sms_the_family_is_asked_whether_to_use_the_number_they_text_from():
+    form = ValidateHandoverForm()
+    slots = ["consent", "family_words", "first_name", "contact_method", "use_this_number", "phone",
+             "safe_to_contact", "contact_times", "needs", "handover_hub"]
+    asked = asyncio.run(form.required_slots(slots, CollectingDispatcher(), sms_tracker("x", "affirm"), DOMAIN))
+    assert "use_this_number" in asked and "phone" not in asked
+    asked_web = asyncio.run(form.required_slots(slots, CollectingDispatcher(), tracker("x", "affirm"), DOMAIN))
+    assert "phone" in asked_web and "use_this_number" not in asked_web
+    after_no = asyncio.run(form.required_slots(slots, CollectingDispatcher(),
+                                               sms_tracker("no", "deny", {"use_this_number": "no"}), DOMAIN))
+    assert after_no.index("use_this_number") < after_no.index("phone") < after_no.index("safe_to_contact")
+
+
+@pytest.mark.parametrize("text, expected", [("yes", "yes"), ("this one", "yes"), ("yes this number", "yes"),
+                                            ("the one im texting from", "yes"), ("no", "no")])
+def test_this_number_answers_are_understood(text, expected):
+    form = ValidateHandoverForm()
+    result = form.validate_use_this_number(text, CollectingDispatcher(), sms_tracker(text, "affirm"), DOMAIN)
+    assert result["use_this_number"] == expected
+
+
+def test_a_different_number_sent_instead_is_kept():
+    form = ValidateHandoverForm()
+    result = form.validate_use_this_number("07700 900456", CollectingDispatcher(),
+                                           sms_tracker("07700 900456", "nlu_fallback"), DOMAIN)
+    assert result["use_this_number"] == "no" and result["phone"] == "07700 900456"
+
+
+def test_the_request_asks_the_api_for_the_number_the_family_texts_from():
+    request = referral_request(sms_tracker("x", "affirm", {"use_this_number": "yes", "phone": None}))
+    assert request["contact"]["use_sender_number"] is True and request["contact"]["phone"] is None
+
+
+def test_yes_is_not_taken_as_a_name():
+    form = ValidateHandoverForm()
+    dispatcher = CollectingDispatcher()
+    result = form.validate_first_name("yes", dispatcher, tracker("yes", "affirm"), DOMAIN)
+    assert result["first_name"] is None
+    assert [m["response"] for m in dispatcher.messages] == ["utter_name_unclear"]

@@ -56,6 +56,13 @@ def test_bank_holiday_is_the_next_one_in_england():
     ("xmas", date(2026, 12, 27), date(2027, 12, 25)),
     ("28th december", SUNDAY, date(2026, 12, 28)),
     ("28/12", SUNDAY, date(2026, 12, 28)),
+    ("16/12", date(2026, 12, 1), date(2026, 12, 16)),
+    ("the 16th", date(2026, 12, 1), date(2026, 12, 16)),
+    ("on the 3rd", date(2026, 12, 10), date(2027, 1, 3)),
+    ("the 31st", date(2027, 2, 1), date(2027, 3, 31)),
+    ("8th december", date(2026, 12, 1), date(2026, 12, 8)),
+    ("dec 8", date(2026, 12, 1), date(2026, 12, 8)),
+    ("next tues", date(2026, 12, 1), date(2026, 12, 8)),
 ])
 def test_christmas_and_new_year_and_dates(text, today, expected):
     assert parse_day(text, today).dates == (expected,)

@@ -80,7 +80,7 @@ def test_answers_route_by_channel_and_404(make_client):
 
 def test_an_answer_names_a_partner_service_as_the_directory_has_it(make_client, session_factory):
     """One change in the directory changes every answer that names the service."""
-    client = make_client()
+    client = make_client(now=MONDAY_10AM)
     text = client.get("/internal/answers/send_support", headers=AUTH).json()["messages"][0]["text"]
     assert "extra needs advice service" in text and "0808 157 0610" in text and "01632 960000" in text
     assert "{" not in text
@@ -94,6 +94,21 @@ def test_an_answer_names_a_partner_service_as_the_directory_has_it(make_client, 
         with session_factory() as session, session.begin():
             advice = session.scalar(select(PartnerService).where(PartnerService.slug == "send_advice"))
             advice.phone = "0808 157 0610"
+
+
+def test_when_the_hub_is_shut_an_answer_with_daytime_numbers_says_what_to_do_tonight_first(make_client):
+    """A mother of a crying newborn at 11pm is not told first about a number that is shut."""
+    at_night = make_client(now=SATURDAY_NIGHT).get("/internal/answers/crying_baby", headers=AUTH).json()
+    first, answer = [m["text"] for m in at_night["messages"]]
+    assert "shut now" in first and "NHS 111" in first and "116 123" in first and "Monday" in first
+    assert first.index("NHS 111") < len(first) and "01632 960000" in answer
+    by_day = make_client(now=MONDAY_10AM).get("/internal/answers/crying_baby", headers=AUTH).json()
+    assert len(by_day["messages"]) == 1 and "shut" not in by_day["messages"][0]["text"]
+
+
+def test_an_answer_with_no_daytime_number_needs_nothing_first_at_night(make_client):
+    at_night = make_client(now=SATURDAY_NIGHT).get("/internal/answers/greet", headers=AUTH).json()
+    assert len(at_night["messages"]) == 1
 
 
 def test_an_answer_that_is_not_a_template_is_sent_as_written(make_client, session_factory):

@@ -242,6 +242,32 @@ def test_a_message_after_the_handover_goes_onto_the_referral(db):
     assert events[-1].kind == "family_message" and events[-1].body == "Please call after 4, not before."
 
 
+def test_a_family_texting_in_can_ask_to_be_contacted_on_the_number_they_text_from(db):
+    """Rasa and the actions only see a pseudonym: the api fills in the number."""
+    from api.bookings.service import remember_contact
+
+    remember_contact(db, "sms-family-1", "+447700900555", MONDAY_10AM)
+    db.commit()
+    made = create(db, conversation_id="sms-family-1", channel="sms", contact__phone=None,
+                  contact__use_sender_number=True)
+    assert made.referral.phone == "+447700900555"
+
+
+def test_this_number_with_no_number_known_is_refused_and_nothing_is_made(db):
+    with pytest.raises(service.ReferralInvalid, match="use_sender_number"):
+        create(db, conversation_id="nobody-known", channel="sms", contact__phone=None,
+               contact__use_sender_number=True)
+
+
+def test_the_family_is_told_once_that_their_messages_go_onto_the_request(db):
+    create(db)
+    later = MONDAY_10AM + timedelta(hours=1)
+    _, first = service.add_family_message(db, "c0ffee-1", "one more thing", later)
+    referral, second = service.add_family_message(db, "c0ffee-1", "and another", later + timedelta(minutes=2))
+    assert first and second == []
+    assert [e.kind for e in service.load_referral(db, referral.reference).events].count("family_message") == 2
+
+
 def test_a_message_with_no_open_referral_is_not_attached(db):
     assert service.add_family_message(db, "someone-else", "hello", MONDAY_10AM) == (None, [])
 

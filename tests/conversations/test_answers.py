@@ -67,6 +67,9 @@ TOPIC_MESSAGES = [
     ("my mum died and my children are grieving", "bereavement"),
     ("my partner drinks every night and i worry", "parent_drinking_or_drugs"),
     ("i want to do a course to help me get a job", "work_and_training"),
+    ("im 14 and my mum and dad shout at each other all the time", "young_person"),
+    ("our family moved here in the holidays and my son has no school", "school_admissions"),
+    ("my daughter is being bullied on the way home from school", "other_worry"),
 ]
 
 
@@ -76,6 +79,29 @@ def test_a_worry_gets_its_own_answer_with_local_help_then_the_offer_of_a_person(
     assert reply == [answers[key], OFFER]
     # Local help, by name or number, from the directory.
     assert re.search(r"\b(?:0\d{4} \d{6}|0808 \d{3} \d{4}|111|999)\b", reply[0]), reply[0]
+
+
+@pytest.mark.parametrize("message, key", [
+    ("if i tell you everything will social services get told", "social_care_worry"),
+    ("what does EHCP stand for", "meaning_ehcp"),
+    ("sorry what is early help", "meaning_early_help"),
+    ("whats a senco", "meaning_senco"),
+])
+def test_trust_and_words_get_an_honest_plain_answer(chat, answers, message, key):
+    assert chat.say(message) == [answers[key]]
+
+
+def test_a_worry_with_no_answer_is_said_kindly_with_a_helpline_when_upset(chat, answers):
+    reply = chat.say("my son is being picked on at school every day and im so worried i dont know what to do")
+    assert reply == [answers["other_worry_upset"], OFFER]
+    assert "116 123" in reply[0]
+
+
+def test_the_same_answer_is_not_sent_twice_in_a_row(chat, answers):
+    first = chat.say("we have no money for food and the electric is on emergency")
+    again = chat.say("please we have no food and no money at all")
+    assert first[0] != again[0]
+    assert again[0] == answers["answer_given_already"] and again[-1] == OFFER
 
 
 def test_yes_after_a_worry_starts_the_handover_without_asking_the_story_again(chat):

@@ -195,3 +195,27 @@ def test_a_full_session_offers_another_date(chat, internal):
     reply = flat(chat.say(number_of(reply, "Baby massage")))
     assert "is full" in reply and "Reply 1" in reply, reply
     assert "1 December" in reply
+
+
+def test_a_number_without_ages_is_kept_and_only_the_ages_are_asked_for(chat):
+    """"2" to "How many children will come, and how old are they?" keeps the
+    2: the next question is only "And how old are they?"."""
+    reply = flat(chat.say("can i book messy play at riverside"))
+    assert "Reply 1" in reply, reply
+    chat.say(number_of(reply, "Messy play"))
+    assert "How many children will come, and how old are they?" in flat(chat.say("mo"))
+    reply = flat(chat.say("2"))
+    assert "And how old are they?" in reply and "Sorry" not in reply, reply
+    reply = flat(chat.say("2 and 4"))
+    assert "How many grown ups will come?" in reply, reply
+    chat.say("1")
+    check = flat(chat.say("07700 900321"))
+    assert "Please check:" in check and "2, aged" in check, check
+
+
+@pytest.mark.parametrize("day", ["next tues", "the 24th", "24/11"])
+def test_days_as_families_write_them(chat, day):
+    """The clock is Sunday 22 November: each of these is Tuesday 24th."""
+    reply = flat(chat.say(f"can i book messy play on {day}"))
+    assert "Tuesday" in reply or "24 November" in reply, reply
+    assert "Wednesday" not in reply, reply

@@ -33,15 +33,63 @@ def test_consent_yes_gives_a_named_worker_the_hub_and_when(chat, front_door):
         assert words in page, words
 
 
-@pytest.mark.parametrize("answer", ["no", "not now", "maybe later", "im not sure",
-                                    "what will you share", "yes but not till next week"])
-def test_anything_but_a_clear_yes_makes_no_referral(chat, front_door, answer):
+@pytest.mark.parametrize("answer", ["no", "not now", "no thank you"])
+def test_a_clear_no_makes_no_referral(chat, front_door, answer):
     before = references(front_door)
     assert OFFER in flat(chat.say("can i talk to someone at the hub"))
     chat.say("yes")
     reply = flat(chat.say(answer))
     assert "I have not shared anything" in reply
     assert references(front_door) == before
+
+
+@pytest.mark.parametrize("answer", ["im not sure", "what will you share", "yes but not till next week"])
+def test_an_unclear_answer_is_asked_again_and_never_taken_as_a_no(chat, front_door, answer):
+    before = references(front_door)
+    chat.say("can i talk to someone at the hub")
+    chat.say("yes")
+    reply = flat(chat.say(answer))
+    assert "I need a clear yes or no" in reply and "Is it OK to share this with the family hub team?" in reply
+    assert "In your own words" in flat(chat.say("Yes that is fine."))
+    assert references(front_door) == before
+
+
+def test_yes_is_not_taken_as_the_name(chat):
+    chat.say("can i talk to someone at the hub")
+    chat.say("yes")
+    chat.say("yes")
+    assert "What name" in flat(chat.say("my partner left and the kids are struggling"))
+    assert "Just a first name is fine" in flat(chat.say("yes"))
+    assert "text or a phone call" in flat(chat.say("its Dee"))
+
+
+def test_a_request_for_a_person_with_a_worry_is_offered_at_once_with_the_topic(chat, front_door):
+    """"can someone call me about my son's behaviour": the offer comes at
+    once, and the worker's queue says what the family is worried about."""
+    reply = flat(chat.say("can someone call me about my sons behaviour, hes hitting his little sister"))
+    assert OFFER in reply
+    before = references(front_door)
+    chat.say("yes please")
+    # What they said is their story: the next question is their name.
+    assert "What name" in flat(chat.say("yes"))
+    for answer in ("ali", "call", "07700 900123", "yes", "any time", "no"):
+        chat.say(answer)
+    assert "Thanks Ali." in flat(chat.say("riverside"))
+    (reference,) = references(front_door) - before
+    page = referral_page(front_door, reference)
+    assert "Behaviour" in page or "behaviour" in page
+    assert "choose option" not in page and "find hub" not in page
+
+
+def test_an_offer_of_a_person_survives_a_message_not_understood(chat):
+    assert OFFER in flat(chat.say("we are struggling with money"))
+    chat.say("qwerty uiop")
+    assert "Is it OK to share this with the family hub team?" in flat(chat.say("yes someone get in touch"))
+
+
+def test_asking_for_a_person_is_never_read_as_saying_no(chat):
+    assert OFFER in flat(chat.say("i need help with my sons sleep"))
+    assert "Is it OK to share this with the family hub team?" in flat(chat.say("i asked for a person not a bot"))
 
 
 def test_the_family_can_stop_halfway(chat):

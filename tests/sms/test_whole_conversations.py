@@ -61,6 +61,26 @@ def test_a_whole_handover_by_text(family, sms_stack):
     assert len(events) == 1
 
 
+def test_a_handover_by_text_can_use_the_number_the_family_texts_from(family, sms_stack):
+    """"this one" at "Shall they use the number you are texting from?" is the
+    family's own number, which only the api knows."""
+    answer_until_the_last_question(family.say, name="sam", phone="this one")
+    assert "Thanks Sam." in flat(family.say("riverside"))
+    [(phone_hash, conversation)] = sms_stack.query(
+        "SELECT phone_hash, conversation_id FROM referrals ORDER BY id DESC LIMIT 1")
+    [(texting_from,)] = sms_stack.query("SELECT phone_hash FROM conversation_contacts WHERE conversation_id = ?",
+                                        conversation)
+    assert phone_hash == texting_from
+
+
+def test_at_night_what_can_be_done_tonight_comes_before_daytime_numbers(family):
+    """A parent up with a baby late on a Sunday is not first told about a
+    number that is shut (the SMS stack's clock is Sunday 8pm)."""
+    reply = flat(family.say("my baby wont settle to sleep at night what can i do tonight"))
+    assert "shut now" in reply and "Monday" in reply, reply
+    assert reply.index("NHS 111") < reply.index("01632 960000"), reply
+
+
 def test_stop_then_nothing_more_then_start(family, twilio):
     assert flat(family.say("STOP")).startswith("You will not get any more texts")
     before = len(twilio.to(family.number))

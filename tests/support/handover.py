@@ -10,12 +10,15 @@ def flat(texts):
 
 
 def answer_until_the_last_question(say, *, first="can someone from the hub get in touch",
-                                   story="we have been told to leave our flat", name="jo", method="text"):
-    """Everything up to "Which family hub is best for you?"; `say(text)` returns the replies."""
+                                   story="we have been told to leave our flat", name="jo", method="text",
+                                   phone="07700 900123"):
+    """Everything up to "Which family hub is best for you?"; `say(text)` returns the replies.
+    By text the number question is "Shall they use the number you are texting
+    from?", which a number, "yes" or "this one" answers."""
     assert OFFER in flat(say(first))
     assert "Is it OK to share this with the family hub team?" in flat(say("yes please"))
     steps = [("yes", "In your own words"), (story, "What name"), (name, "text or a phone call"),
-             (method, "phone number"), ("07700 900123", "safe for us to text"), ("yes", "What times"),
+             (method, "number"), (phone, "safe for us to text"), ("yes", "What times"),
              ("after 3pm", "interpreter"), ("no", "Which family hub")]
     for answer, next_question in steps:
         assert next_question in flat(say(answer)), f"after {answer!r}"
