@@ -29,9 +29,6 @@ ANSWER_KEY_FOR_INTENT = {
     "deny": "anything_else",
 }
 NOT_UNDERSTOOD = ("out_of_scope", "nlu_fallback")
-# A worry the assistant has no answer for: said kindly, with a helpline
-# when the family sounds upset (data/family_words.yml).
-NO_ANSWER = ("other_worry", "out_of_scope", "nlu_fallback")
 
 
 class ApiAnswerAction(Action, ABC):
@@ -146,8 +143,8 @@ class ActionAnswer(ApiAnswerAction):
             return "person_about_topic"  # the offer of a person follows at once (rules.yml)
         if intent in NOT_UNDERSTOOD and tracker.get_slot("handover_offered"):
             return "offer_not_understood"  # the offer stays open: run() asks again
-        if intent in NO_ANSWER and family_words.sounds_upset(text):
-            return "other_worry_upset"
+        if intent in NOT_UNDERSTOOD and family_words.sounds_upset(text):
+            return "cannot_help_upset"  # never a bare "sorry, I can't help with that"
         if intent in NOT_UNDERSTOOD and previous_intent(tracker) in NOT_UNDERSTOOD:
             return "not_understood_twice"  # never a third "sorry" in the same words
         return ANSWER_KEY_FOR_INTENT.get(intent, intent)

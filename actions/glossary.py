@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Dict
 
 import yaml
 
@@ -35,8 +35,3 @@ def answer_key(text: str) -> str:
     if not found:
         return UNKNOWN
     return _terms()[max(found, key=len)]
-
-
-def known(text: str) -> Optional[str]:
-    key = answer_key(text)
-    return None if key == UNKNOWN else key

@@ -36,7 +36,7 @@ STORY_INTENTS = {
     "ehcp", "waiting_for_assessment", "child_mental_health",
     "pregnancy", "perinatal_mental_health", "dads",
     "unwell_child", "young_carers", "bereavement", "parent_drinking_or_drugs", "work_and_training",
-    "young_person", "school_admissions", "other_worry",
+    "school_admissions",
 }
 # What the family asked along the way that is not what they are worried
 # about: the request's topic on the staff queue leaves these out.

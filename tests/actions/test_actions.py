@@ -322,9 +322,9 @@ def bot(text):
     ("my son keeps hitting", "behaviour", "behaviour"),
     ("what does EHCP mean", "what_does_it_mean", "meaning_ehcp"),
     ("what does SPLODGE mean", "what_does_it_mean", "meaning_unknown"),
-    ("my son is bullied and im so scared for him", "other_worry", "other_worry_upset"),
-    ("im desperate please help", "nlu_fallback", "other_worry_upset"),
-    ("my neighbour is noisy", "other_worry", "other_worry"),
+    ("my son is bullied and im so scared for him", "out_of_scope", "cannot_help_upset"),
+    ("im desperate please help", "nlu_fallback", "cannot_help_upset"),
+    ("my neighbour is noisy", "out_of_scope", "cannot_help"),
 ])
 def test_the_answer_fits_what_the_family_said(api, text, intent, key):
     run(family_actions.ActionAnswer(), said(text, intent))

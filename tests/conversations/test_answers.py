@@ -67,9 +67,7 @@ TOPIC_MESSAGES = [
     ("my mum died and my children are grieving", "bereavement"),
     ("my partner drinks every night and i worry", "parent_drinking_or_drugs"),
     ("i want to do a course to help me get a job", "work_and_training"),
-    ("im 14 and my mum and dad shout at each other all the time", "young_person"),
     ("our family moved here in the holidays and my son has no school", "school_admissions"),
-    ("my daughter is being bullied on the way home from school", "other_worry"),
 ]
 
 
@@ -91,10 +89,9 @@ def test_trust_and_words_get_an_honest_plain_answer(chat, answers, message, key)
     assert chat.say(message) == [answers[key]]
 
 
-def test_a_worry_with_no_answer_is_said_kindly_with_a_helpline_when_upset(chat, answers):
-    reply = chat.say("my son is being picked on at school every day and im so worried i dont know what to do")
-    assert reply == [answers["other_worry_upset"], OFFER]
-    assert "116 123" in reply[0]
+def test_something_the_assistant_cannot_help_with_gets_a_helpline_when_the_family_is_upset(chat, answers):
+    reply = chat.say("asdfgh jkl im so worried i dont know what to do")
+    assert reply[0] == answers["cannot_help_upset"] and "116 123" in reply[0]
 
 
 def test_the_same_answer_is_not_sent_twice_in_a_row(chat, answers):
