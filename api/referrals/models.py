@@ -58,6 +58,10 @@ class Referral(Base):
     contact_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     # Urgent and the worker was on duty: the family was told "today".
     contact_today: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The family gave good times and was told "between contact_from and contact_by".
+    contact_from: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # What the family said with their number ("dont text it or leave a voicemail").
+    contact_condition: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
 
     status: Mapped[str] = mapped_column(String(20), default="new")
     status_reason: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)

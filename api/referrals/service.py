@@ -19,9 +19,11 @@ from api.content.service import render
 from api.crypto import cipher, normalise_phone, phone_hash
 from api.directory.models import Hub, Worker
 from api.directory.service import hub_for_postcode, resolve_hub
-from api.directory.wording import family_moment
+from api.directory.timetable import local
+from api.directory.wording import family_day, family_moment, family_time
 from api.outbox.service import queue_text
 from api.referrals.assignment import NobodyToAssign, assign
+from api.referrals.family_times import family_windows, said_with_number
 from api.referrals.models import OPEN_STATUSES, Referral, ReferralEvent
 from api.referrals.schemas import FamilyMessageIn, ReferralIn, WithdrawIn, explain
 from api.settings import get_settings
@@ -95,10 +97,16 @@ def confirmation(session: Session, referral: Referral, now: datetime) -> str:
     """"Thanks Jo. Sam from Riverside Family Hub will text you by 10am on Tuesday. ..."."""
     # Asked for a text but said texts are not safe: the worker can only call.
     method = "text" if referral.contact_method == "text" and referral.safe_to_text else "call"
+    names = {"first_name": referral.first_name, "worker": first_word(referral.worker.name),
+             "hub": referral.hub.name}
+    if referral.contact_from is not None and not referral.contact_today:
+        # The family gave good times: say plainly when, inside them.
+        starts, ends = local(_aware(referral.contact_from)), local(_aware(referral.contact_by))
+        return render(session, f"referral_confirmed_{method}_between", referral.channel, **names,
+                      starts=family_time(starts.time()), ends=family_time(ends.time()),
+                      day=family_day(starts.date(), local(now).date()))
     key = f"referral_confirmed_{method}" + ("_today" if referral.contact_today else "")
-    return render(session, key, referral.channel, first_name=referral.first_name,
-                  worker=first_word(referral.worker.name), hub=referral.hub.name,
-                  when=family_moment(_aware(referral.contact_by), now))
+    return render(session, key, referral.channel, **names, when=family_moment(_aware(referral.contact_by), now))
 
 
 def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
@@ -149,8 +157,9 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
     parsed = validate_referral(data)
     hub = _resolve_hub(session, parsed)
     within = timedelta(minutes=get_settings().referral_contact_within_minutes)
+    said = said_with_number(parsed.contact.said_with_number)
     try:
-        assignment = assign(session, hub, now, parsed.urgent, within)
+        assignment = assign(session, hub, now, parsed.urgent, within, family_windows(parsed.contact.times))
     except NobodyToAssign:
         raise ReferralInvalid("hub: nobody works at this hub in the next 60 days") from None
 
@@ -162,10 +171,13 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
         transcript=[line.model_dump(mode="json", by_alias=True) for line in parsed.transcript],
         contact_method=parsed.contact.method, phone=normalise_phone(parsed.contact.phone),
         phone_hash=phone_hash(parsed.contact.phone), contact_times=parsed.contact.times,
-        contact_needs=parsed.contact.needs, safe_to_text=parsed.contact.safe_to_text,
-        safe_to_leave_message=parsed.contact.safe_to_leave_message, hub=hub,
+        contact_needs=parsed.contact.needs, contact_condition=said.condition or None,
+        # "dont text it" said with the number counts as much as a "no" to the question.
+        safe_to_text=parsed.contact.safe_to_text and not said.no_texts,
+        safe_to_leave_message=parsed.contact.safe_to_leave_message and not said.no_voicemail, hub=hub,
         topics=[topic.strip().lower() for topic in parsed.topics if topic.strip()], urgent=parsed.urgent,
-        worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today, status="new",
+        worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today,
+        contact_from=assignment.contact_from, status="new",
     )
     _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
            contact_by=assignment.contact_by.isoformat())
@@ -225,6 +237,23 @@ def add_family_message(session: Session, conversation_id: str, text: str, now: d
     session.commit()
     return referral, [render(session, "referral_message_added", parsed.channel or referral.channel,
                              worker=first_word(referral.worker.name))]
+
+
+def mark_urgent_after_crisis(session: Session, conversation_id: str, now: datetime) -> Referral | None:
+    """A crisis said after the handover: the family's open request becomes
+    urgent (it goes to the top of the queue). None if there is none."""
+    conversation_id = (conversation_id or "").strip()
+    if not conversation_id or len(conversation_id) > 200:
+        raise ReferralInvalid("conversation_id: give the conversation id")
+    referral = open_referral_for(session, conversation_id)
+    if referral is None:
+        return None
+    if not referral.urgent:
+        referral.urgent = True
+        _event(referral, "made_urgent", now, why="crisis_after_handover")
+        session.commit()
+        log.info("referral %s made urgent after a crisis", referral.reference)
+    return referral
 
 
 # --- the staff side ---
