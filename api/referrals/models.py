@@ -29,6 +29,9 @@ class Referral(Base):
     reference: Mapped[str] = mapped_column(String(16), unique=True)
     idempotency_key: Mapped[str] = mapped_column(String(200), unique=True)
     conversation_id: Mapped[str] = mapped_column(String(200), index=True)
+    # The conversation id without its episode: one family's requests across
+    # conversations (as bookings.family_key).
+    family_key: Mapped[str | None] = mapped_column(String(200), index=True, nullable=True)
     channel: Mapped[str] = mapped_column(String(10))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

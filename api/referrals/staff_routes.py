@@ -21,6 +21,7 @@ from api.deps import get_app_settings, get_redis
 from api.directory.models import Hub
 from api.directory.timetable import local
 from api.referrals import service
+from api.referrals.family_record import family_record
 from api.referrals.live import publish_referral_changed, queue_events
 from api.referrals.models import STATUSES, Referral
 from api.settings import Settings
@@ -94,8 +95,14 @@ def _not_found(request: Request) -> HTMLResponse:
 
 def _page(request: Request, db: Session, staff: StaffUser, referral: Referral, *, error: str = "",
           notice: str = "", status_code: int = 200) -> HTMLResponse:
-    names = _staff_names(db, {e.staff_id for e in referral.events} | {referral.claimed_by_id})
+    record = family_record(db, referral)
+    # Every view of a family record is audited (counts only, never words).
+    record_audit(db, staff, "family_record.viewed", "referral", referral.reference, **record.counts)
+    db.commit()
+    names = _staff_names(db, {e.staff_id for e in referral.events} | {referral.claimed_by_id}
+                         | {r.claimed_by_id for r in record.earlier})
     context = {
+        "record": record, "can_see": lambda other: service.can_see(staff, other),
         "referral": referral, "events": referral.events, "staff_names": names, "when": when,
         "next_statuses": sorted(service.NEXT_STATUSES.get(referral.status, set())),
         "can_reassign": staff.role in ("front_door", "admin") and referral.is_open,
