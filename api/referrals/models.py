@@ -23,7 +23,8 @@ OPEN_STATUSES = ("new", "claimed", "contacted")
 
 class Referral(Base):
     __tablename__ = "referrals"
-    __table_args__ = (Index("ix_referrals_queue_order", "status", "urgent", "created_at"),)
+    __table_args__ = (Index("ix_referrals_queue_order", "status", "urgent", "created_at"),
+                      Index("ix_referrals_created_at", "created_at"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -74,9 +75,28 @@ class Referral(Base):
     contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
+    # A planned ending: how it ended (OUTCOMES), and which service, if passed on.
+    outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
+    outcome_service: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # The one feedback question a few days after: 1 yes, 2 a bit, 3 no.
+    feedback_asked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    feedback_score: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    feedback_words: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
+    feedback_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Passed to children's social care or the safeguarding front door (first time).
+    escalated_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # Asked for by a partner (school, GP...): who, their organisation, and the family's agreement.
+    partner_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True, index=True)
+    partner_organisation: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    partner_consent: Mapped[dict | None] = mapped_column(EncryptedJSON, nullable=True)
+
     hub: Mapped[Hub] = relationship()
     worker: Mapped[Worker] = relationship()
-    claimed_by: Mapped[StaffUser | None] = relationship()
+    claimed_by: Mapped[StaffUser | None] = relationship(foreign_keys=[claimed_by_id])
+    partner: Mapped[StaffUser | None] = relationship(foreign_keys=[partner_id])
+    escalations: Mapped[list["ReferralEscalation"]] = relationship(
+        back_populates="referral", cascade="all, delete-orphan", order_by="ReferralEscalation.id")
     events: Mapped[list["ReferralEvent"]] = relationship(
         back_populates="referral", cascade="all, delete-orphan", order_by="ReferralEvent.id")
 
@@ -102,4 +122,28 @@ class ReferralEvent(Base):
     body: Mapped[str | None] = mapped_column(EncryptedText, nullable=True)
 
     referral: Mapped[Referral] = relationship(back_populates="events")
+    staff: Mapped[StaffUser | None] = relationship()
+
+
+PASSED_TO = {"childrens_social_care": "Children's social care",
+             "safeguarding_front_door": "The council's safeguarding front door"}
+
+
+class ReferralEscalation(Base):
+    """A request passed to children's social care or the safeguarding front
+    door: where, why, when it was passed, who recorded it. Never changed or
+    deleted (a correction is a new record, with its own reason)."""
+
+    __tablename__ = "referral_escalations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    referral_id: Mapped[int] = mapped_column(ForeignKey("referrals.id", ondelete="CASCADE"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))          # when it was recorded
+    passed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))   # when it was passed on
+    staff_id: Mapped[int | None] = mapped_column(
+        Integer, ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True)
+    passed_to: Mapped[str] = mapped_column(String(40))
+    reason: Mapped[str] = mapped_column(EncryptedText)
+
+    referral: Mapped[Referral] = relationship(back_populates="escalations")
     staff: Mapped[StaffUser | None] = relationship()
