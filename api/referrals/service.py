@@ -155,7 +155,8 @@ def validate_referral(data: object) -> ReferralIn:
     return parsed
 
 
-def create_referral(session: Session, data: object, idempotency_key: str, now: datetime) -> CreatedReferral:
+def create_referral(session: Session, data: object, idempotency_key: str, now: datetime,
+                    before_commit=None) -> CreatedReferral:
     """Make a referral from the family's consent and details, assign it to
     a worker, and say when they will get in touch.
 
@@ -211,6 +212,8 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
     _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
            contact_by=assignment.contact_by.isoformat(), **again)
     session.add(referral)
+    if before_commit is not None:
+        before_commit(referral)  # more for the same transaction (a partner's request)
     try:
         session.commit()
     except IntegrityError:
