@@ -22,6 +22,7 @@ from api.internal.routes import router as internal_router
 from api.referrals.internal_routes import router as referrals_internal_router
 from api.referrals.partner_routes import router as partner_router
 from api.referrals.staff_routes import router as referrals_staff_router
+from api.reports.metrics import router as metrics_router
 from api.reports.staff_routes import router as reports_staff_router
 from api.settings import Settings, get_settings
 from api.sms.routes import install_sms
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(unanswered_internal_router)
     app.include_router(unanswered_staff_router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     install_sms(app)
     install_staff(app)
     return app

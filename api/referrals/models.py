@@ -75,6 +75,8 @@ class Referral(Base):
     contacted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
+    # The postcode's district ("FB1") when the family gave one: for managers' figures by area.
+    postcode_district: Mapped[str | None] = mapped_column(String(8), nullable=True)
     # A planned ending: how it ended (OUTCOMES), and which service, if passed on.
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     outcome_service: Mapped[str | None] = mapped_column(String(200), nullable=True)

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.content.service import render
 from api.crypto import cipher, normalise_phone, phone_hash
 from api.directory.models import Hub, Worker
-from api.directory.service import hub_for_postcode, hub_timetable, resolve_hub
+from api.directory.service import hub_for_postcode, hub_timetable, outward_code, resolve_hub
 from api.directory.timetable import local
 from api.directory.wording import family_day, family_moment, family_time
 from api.outbox.service import queue_text
@@ -207,7 +207,7 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
         safe_to_leave_message=parsed.contact.safe_to_leave_message and not said.no_voicemail, hub=hub,
         topics=[topic.strip().lower() for topic in parsed.topics if topic.strip()], urgent=parsed.urgent,
         worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today,
-        contact_from=assignment.contact_from, status="new",
+        contact_from=assignment.contact_from, postcode_district=outward_code(parsed.postcode), status="new",
     )
     _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
            contact_by=assignment.contact_by.isoformat(), **again)

@@ -18,6 +18,8 @@ from api.directory.models import Hub
 from api.directory.timetable import at_local, local
 from api.referrals import endings
 from api.referrals.staff_routes import when
+from api.reports.charts import bar_chart
+from api.reports.figures import build_report
 from api.staff.audit import record_audit
 from api.staff.auth import require_staff
 from api.staff.models import StaffUser
@@ -88,4 +90,26 @@ def feedback_page(request: Request, start: str = "", end: str = "", hub: str = "
     return render(request, "feedback.html", {
         "rows": rows, "counts": counts, "start": first.isoformat(), "end": last.isoformat(), "hub": hub,
         "hubs": hubs, "hub_fixed": fixed, "when": when,
+        "query": f"start={first.isoformat()}&end={last.isoformat()}&hub={hub}"}, staff=staff)
+
+
+@router.get("/reports")
+def reports_page(request: Request, start: str = "", end: str = "", hub: str = "", download: str = "",
+                 db: Session = Depends(get_db), staff: StaffUser = Depends(manager),
+                 now: datetime = Depends(get_now)) -> Response:
+    """Figures for managers: charts with a table beside each, and CSV of every table."""
+    first, last = date_range(start, end, now)
+    hub, hubs, fixed = hub_filter(db, staff, hub)
+    report = build_report(db, *bounds(first, last), first, last, hub or None)
+    table = report.table(download) if download else None
+    record_audit(db, staff, "reports.downloaded" if table else "reports.viewed", "reports", download[:40] or None,
+                 hub=hub or "all", start=first.isoformat(), end=last.isoformat(), requests=report.requests)
+    db.commit()
+    if table is not None:
+        return csv_response(f"{table.key}-{first}-{last}{'-' + hub if hub else ''}", table.columns, table.rows)
+    charts = {t.key: bar_chart(f"chart-{t.key}", t.title, [r[0] for r in t.rows], [r[t.chart_column] for r in t.rows])
+              for t in report.tables}
+    return render(request, "reports.html", {
+        "report": report, "charts": charts, "start": first.isoformat(), "end": last.isoformat(), "hub": hub,
+        "hubs": hubs, "hub_fixed": fixed,
         "query": f"start={first.isoformat()}&end={last.isoformat()}&hub={hub}"}, staff=staff)

@@ -63,6 +63,8 @@ HOME_LINKS: list[HomeLink] = [
              "Text the assistant as a family would, when no real texts are being sent."),
     HomeLink("Ask the hub to contact a family", "/staff/partner", ("partner",),
              "For schools, GP practices, health visitors and groups: a family who agreed, and the help they want."),
+    HomeLink("Reports", "/staff/reports", ("manager", "admin"),
+             "Figures for managers: requests, first contact, outcomes, bookings, what we could not answer."),
     HomeLink("What families told us", "/staff/feedback", ("manager", "admin"),
              "Answers to \"Did we help?\", a few days after a request was closed."),
     HomeLink("Audit log", "/staff/audit", ("admin",), "Who did what, and when."),

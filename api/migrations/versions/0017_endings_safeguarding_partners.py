@@ -1,4 +1,4 @@
-"""referrals: planned endings (outcome), the family's feedback, safeguarding escalations, requests from partners; manager and partner roles
+"""referrals: postcode district for figures, planned endings (outcome), the family's feedback, safeguarding escalations, requests from partners; manager and partner roles
 
 Revision ID: 0017
 Revises: 0016
@@ -35,6 +35,7 @@ def upgrade() -> None:
         batch.add_column(sa.Column('organisation', sa.String(200), nullable=True))
     with op.batch_alter_table('referrals') as batch:
         batch.add_column(sa.Column('outcome', sa.String(30), nullable=True))
+        batch.add_column(sa.Column('postcode_district', sa.String(8), nullable=True))
         batch.add_column(sa.Column('outcome_service', sa.String(200), nullable=True))
         batch.add_column(sa.Column('feedback_asked_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('feedback_score', sa.Integer(), nullable=True))
@@ -74,7 +75,8 @@ def downgrade() -> None:
     with op.batch_alter_table('referrals') as batch:
         batch.drop_constraint('fk_referrals_partner_id_staff_users', type_='foreignkey')
         for column in ('partner_consent', 'partner_organisation', 'partner_id', 'escalated_at', 'feedback_at',
-                       'feedback_words', 'feedback_score', 'feedback_asked_at', 'outcome_service', 'outcome'):
+                       'feedback_words', 'feedback_score', 'feedback_asked_at', 'outcome_service', 'postcode_district',
+                       'outcome'):
             batch.drop_column(column)
     with op.batch_alter_table('staff_users') as batch:
         batch.drop_column('organisation')
