@@ -7,9 +7,9 @@ also kept as a keyed hash for look-ups. `reference` is the short,
 non-guessable id staff and URLs use; never log it next to personal data.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.crypto import EncryptedJSON, EncryptedText
@@ -24,7 +24,11 @@ OPEN_STATUSES = ("new", "claimed", "contacted")
 class Referral(Base):
     __tablename__ = "referrals"
     __table_args__ = (Index("ix_referrals_queue_order", "status", "urgent", "created_at"),
-                      Index("ix_referrals_created_at", "created_at"))
+                      Index("ix_referrals_created_at", "created_at"),
+                      # Covering index for managers' figures (api/reports/figures.py).
+                      Index("ix_referrals_figures", "created_on", "hub_id", "postcode_district", "out_of_hours",
+                            "status", "outcome", "topics_key", "created_at", "contacted_at", "contact_by"),
+                      Index("ix_referrals_feedback", "feedback_at", "feedback_score", "hub_id"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
@@ -77,6 +81,11 @@ class Referral(Base):
 
     # The postcode's district ("FB1") when the family gave one: for managers' figures by area.
     postcode_district: Mapped[str | None] = mapped_column(String(8), nullable=True)
+    # The London day it came in, and whether the hub was shut then (figures).
+    created_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    out_of_hours: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    # The topics joined with commas, so the figures count them from an index.
+    topics_key: Mapped[str | None] = mapped_column(String(700), nullable=True)
     # A planned ending: how it ended (OUTCOMES), and which service, if passed on.
     outcome: Mapped[str | None] = mapped_column(String(30), nullable=True)
     outcome_service: Mapped[str | None] = mapped_column(String(200), nullable=True)

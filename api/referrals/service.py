@@ -193,6 +193,7 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
     if returning is not None and returning[0].id == assignment.worker.id:
         again = {"same_worker_as": returning[1].reference, "helped_at": _aware(returning[1].created_at).isoformat()}
 
+    topics = [topic.strip().lower() for topic in parsed.topics if topic.strip()]
     referral = Referral(
         reference=new_reference(), idempotency_key=key, conversation_id=parsed.conversation_id, family_key=family,
         channel=parsed.channel, created_at=now, updated_at=now,
@@ -205,9 +206,10 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
         # "dont text it" said with the number counts as much as a "no" to the question.
         safe_to_text=parsed.contact.safe_to_text and not said.no_texts,
         safe_to_leave_message=parsed.contact.safe_to_leave_message and not said.no_voicemail, hub=hub,
-        topics=[topic.strip().lower() for topic in parsed.topics if topic.strip()], urgent=parsed.urgent,
+        topics=topics, topics_key=",".join(topics), urgent=parsed.urgent,
         worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today,
         contact_from=assignment.contact_from, postcode_district=outward_code(parsed.postcode), status="new",
+        created_on=local(now).date(), out_of_hours=hub_timetable(session, hub).closes_at_if_open(now) is None,
     )
     _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
            contact_by=assignment.contact_by.isoformat(), **again)

@@ -4,6 +4,9 @@ Revision ID: 0017
 Revises: 0016
 Create Date: 2026-12-01 18:30:00
 """
+from datetime import timezone
+from zoneinfo import ZoneInfo
+
 from alembic import op
 import sqlalchemy as sa
 
@@ -14,6 +17,9 @@ branch_labels = None
 depends_on = None
 
 OLD_ROLES = "role IN ('front_door', 'worker', 'comms', 'admin')"
+LONDON = ZoneInfo('Europe/London')
+FIGURE_COLUMNS = ['created_on', 'hub_id', 'postcode_district', 'out_of_hours', 'status', 'outcome', 'topics_key',
+                  'created_at', 'contacted_at', 'contact_by']
 NEW_ROLES = "role IN ('front_door', 'worker', 'comms', 'admin', 'manager', 'partner')"
 
 
@@ -36,6 +42,9 @@ def upgrade() -> None:
     with op.batch_alter_table('referrals') as batch:
         batch.add_column(sa.Column('outcome', sa.String(30), nullable=True))
         batch.add_column(sa.Column('postcode_district', sa.String(8), nullable=True))
+        batch.add_column(sa.Column('created_on', sa.Date(), nullable=True))
+        batch.add_column(sa.Column('topics_key', sa.String(700), nullable=True))
+        batch.add_column(sa.Column('out_of_hours', sa.Boolean(), nullable=True))
         batch.add_column(sa.Column('outcome_service', sa.String(200), nullable=True))
         batch.add_column(sa.Column('feedback_asked_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('feedback_score', sa.Integer(), nullable=True))
@@ -48,6 +57,20 @@ def upgrade() -> None:
         batch.create_foreign_key('fk_referrals_partner_id_staff_users', 'staff_users', ['partner_id'], ['id'],
                                  ondelete='SET NULL')
     op.create_index('ix_referrals_partner_id', 'referrals', ['partner_id'])
+    # The London day each request came in, for figures by day and week.
+    referrals = sa.table('referrals', sa.column('id', sa.Integer), sa.column('created_at', sa.DateTime(timezone=True)),
+                         sa.column('created_on', sa.Date), sa.column('topics', sa.JSON),
+                         sa.column('topics_key', sa.String))
+    connection = op.get_bind()
+    for row_id, created_at, topics in connection.execute(
+            sa.select(referrals.c.id, referrals.c.created_at, referrals.c.topics)).all():
+        moment = created_at if created_at.tzinfo else created_at.replace(tzinfo=timezone.utc)
+        connection.execute(referrals.update().where(referrals.c.id == row_id)
+                           .values(created_on=moment.astimezone(LONDON).date(), topics_key=','.join(topics or [])))
+    # Covering index for managers' figures: a year is counted from the index
+    # alone, never reading the wide rows (encrypted words, transcripts).
+    op.create_index('ix_referrals_figures', 'referrals', FIGURE_COLUMNS)
+    op.create_index('ix_referrals_feedback', 'referrals', ['feedback_at', 'feedback_score', 'hub_id'])
     op.create_index('ix_referrals_created_at', 'referrals', ['created_at'])
     op.create_table(
         'referral_escalations',
@@ -70,13 +93,15 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_referral_escalations_referral_id', 'referral_escalations')
     op.drop_table('referral_escalations')
+    op.drop_index('ix_referrals_feedback', 'referrals')
+    op.drop_index('ix_referrals_figures', 'referrals')
     op.drop_index('ix_referrals_created_at', 'referrals')
     op.drop_index('ix_referrals_partner_id', 'referrals')
     with op.batch_alter_table('referrals') as batch:
         batch.drop_constraint('fk_referrals_partner_id_staff_users', type_='foreignkey')
         for column in ('partner_consent', 'partner_organisation', 'partner_id', 'escalated_at', 'feedback_at',
                        'feedback_words', 'feedback_score', 'feedback_asked_at', 'outcome_service', 'postcode_district',
-                       'outcome'):
+                       'created_on', 'topics_key', 'out_of_hours', 'outcome'):
             batch.drop_column(column)
     with op.batch_alter_table('staff_users') as batch:
         batch.drop_column('organisation')
