@@ -16,6 +16,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, selectinload
 
 from api.content.service import render
+from api.directory.models import Hub
 from api.outbox.service import queue_text
 from api.referrals.models import Referral, ReferralEvent
 from api.unanswered.masking import mask_personal_details
@@ -144,7 +145,6 @@ def what_families_told_us(session: Session, since: datetime, until: datetime, hu
                           limit: int = 500) -> list[FeedbackRow]:
     """Feedback answers, newest first, their words masked as on the
     unanswered page."""
-    from api.directory.models import Hub
     query = (select(Referral).options(selectinload(Referral.hub))
              .where(Referral.feedback_score.is_not(None), Referral.feedback_at >= since, Referral.feedback_at < until))
     if hub_slug:

@@ -7,7 +7,7 @@ never by a plain number.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
@@ -95,5 +95,4 @@ def family_record(session: Session, referral: Referral) -> FamilyRecord:
 
 
 def _utc_key(moment: datetime) -> float:
-    from datetime import timezone
     return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from api.chat.conversation import pseudonym
 from api.content.service import render
 from api.crypto import normalise_phone
-from api.directory.timetable import LONDON, at_local, local
+from api.directory.timetable import at_local, local
 from api.directory.wording import family_day, family_moment, family_time
 from api.outbox.service import queue_text
 from api.referrals import service
