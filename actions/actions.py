@@ -278,6 +278,10 @@ class ActionCrisisSupport(ApiAnswerAction):
             events.append(SlotSet("danger_asked", True))
         else:
             events += [SlotSet("crisis_active", True), SlotSet("handover_urgent", True)]
+            # A request already made for this family becomes urgent (the api
+            # finds it, if there is one); the family's reply never waits for this.
+            common.API.report_in_background("referrals/urgent", {"conversation_id": tracker.sender_id,
+                                                                 "channel": channel_of(tracker)})
         # Always, so the rules can say the same whether questions were under way or not.
         return events + [ActiveLoop(None), SlotSet("requested_slot", None)]
 

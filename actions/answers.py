@@ -70,8 +70,21 @@ def text_or_call(text: str) -> Optional[str]:
     return "call" if wants_call else "text"
 
 
+PHONE_IN_WORDS = re.compile(r"(?:\+44|0044|\(?0)[\d\s\-().]{8,16}\d")
+
+
 def uk_phone(text: str) -> Optional[str]:
-    """A UK mobile or landline number written in the usual way, or None."""
+    """A UK mobile or landline number written in the usual way, or None.
+    A number with words around it ("07700 900123 dont text it") is found
+    too; what else was said goes to the api with the request."""
+    found = _whole_uk_phone(text)
+    if found is None:
+        match = PHONE_IN_WORDS.search(text or "")
+        found = _whole_uk_phone(match.group(0)) if match else None
+    return found
+
+
+def _whole_uk_phone(text: str) -> Optional[str]:
     digits = re.sub(r"[\s\-().]", "", text or "")
     if digits.startswith("+44"):
         digits = "0" + digits[3:]

@@ -327,12 +327,24 @@ def referral_request(tracker: Tracker) -> Dict[str, Any]:
             "safe_to_text": safe,
             "safe_to_leave_message": safe,
             "needs": None if slot("needs") == "none" else slot("needs"),
+            "said_with_number": said_with_number(tracker),
         },
         "hub": slot("handover_hub"),
         "topics": topics(tracker),
         "urgent": bool(slot("handover_urgent")),
         "transcript": transcript(tracker),
     }
+
+
+def said_with_number(tracker: Tracker) -> str:
+    """The family's whole message that gave their number, when it said more
+    ("07700 900123 dont text it"): the api keeps the condition for the worker."""
+    digits = "".join(ch for ch in str(tracker.get_slot("phone") or "") if ch.isdigit())[1:]
+    for event in reversed(tracker.events):
+        text = event.get("text") or "" if event.get("event") == "user" else ""
+        if digits and digits in "".join(ch for ch in text if ch.isdigit()):
+            return text[:300] if text.strip() != str(tracker.get_slot("phone")) else ""
+    return ""
 
 
 def topics(tracker: Tracker) -> List[str]:

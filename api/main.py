@@ -20,7 +20,10 @@ from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
 from api.internal.routes import router as internal_router
 from api.referrals.internal_routes import router as referrals_internal_router
+from api.referrals.partner_routes import router as partner_router
 from api.referrals.staff_routes import router as referrals_staff_router
+from api.reports.metrics import router as metrics_router
+from api.reports.staff_routes import router as reports_staff_router
 from api.settings import Settings, get_settings
 from api.sms.routes import install_sms
 from api.staff.routes import install_staff
@@ -62,12 +65,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(internal_router)
     app.include_router(referrals_internal_router)
     app.include_router(referrals_staff_router)
+    app.include_router(partner_router)
+    app.include_router(reports_staff_router)
     app.include_router(bookings_internal_router)
     app.include_router(bookings_staff_router)
     app.include_router(editor_router)
     app.include_router(unanswered_internal_router)
     app.include_router(unanswered_staff_router)
     app.include_router(health_router)
+    app.include_router(metrics_router)
     install_sms(app)
     install_staff(app)
     return app

@@ -75,6 +75,10 @@ class Settings(BaseSettings):
     sms_give_up_after_seconds: int = 86400  # stop retrying a message after this long
     sms_workers: int = 3  # worker processes (python -m api.sms.worker)
 
+    # GET /metrics (Prometheus) answers only with "Authorization: Bearer
+    # <METRICS_TOKEN>"; empty switches it off.
+    metrics_token: str = ""
+
     health_timeout_seconds: float = 2.0
     data_dir: Path = Path("data")
     timezone: str = "Europe/London"

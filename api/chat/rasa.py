@@ -4,6 +4,8 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from api.reports.metrics import timed_turn
+
 MAX_BUTTONS = 10
 MAX_BUTTON_CHARS = 300
 
@@ -58,18 +60,19 @@ def replies_from(body: object) -> list[Reply]:
 async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[Reply]:
     """Send one message to Rasa; return its replies with their quick replies."""
     payload = {"sender": sender, "message": text, "metadata": {"channel": channel}}
-    try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=payload)
-    except httpx.HTTPError as error:
-        raise AssistantUnavailable(type(error).__name__) from error
-    if response.status_code >= 400:
-        raise AssistantUnavailable(f"status {response.status_code}")
-    try:
-        body = response.json()
-    except ValueError as error:
-        raise AssistantUnavailable("reply was not JSON") from error
-    return replies_from(body)
+    with timed_turn(channel):  # for /metrics: turns, time, errors
+        try:
+            async with httpx.AsyncClient(timeout=timeout) as client:
+                response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=payload)
+        except httpx.HTTPError as error:
+            raise AssistantUnavailable(type(error).__name__) from error
+        if response.status_code >= 400:
+            raise AssistantUnavailable(f"status {response.status_code}")
+        try:
+            body = response.json()
+        except ValueError as error:
+            raise AssistantUnavailable("reply was not JSON") from error
+        return replies_from(body)
 
 
 async def send_to_rasa(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[str]:

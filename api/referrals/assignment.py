@@ -6,7 +6,7 @@ All moments are compared in UTC; shifts are Europe/London wall-clock times.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time, timedelta, timezone
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
@@ -14,7 +14,9 @@ from sqlalchemy.orm import Session, selectinload
 from api.directory.models import Hub, Worker
 from api.directory.service import hub_timetable
 from api.directory.timetable import LOOK_AHEAD_DAYS, Timetable, at_local, local
+from api.referrals.family_times import ALL_DAYS, WHOLE_DAY, Window
 from api.referrals.models import OPEN_STATUSES, Referral
+from api.settings import get_settings
 
 
 class NobodyToAssign(LookupError):
@@ -35,6 +37,9 @@ class Assignment:
     worker: Worker
     contact_by: datetime  # aware, Europe/London
     today: bool           # urgent and the worker is on now: "today"
+    # Set when the family gave good times and the first of them is still
+    # to come: the family is told "between {contact_from} and {contact_by}".
+    contact_from: datetime | None = None
 
 
 def _utc(moment: datetime) -> datetime:
@@ -86,26 +91,72 @@ def choose_worker(session: Session, hub: Hub, now: datetime) -> tuple[Worker, Sh
     return min(next_shift.values(), key=lambda pair: (_utc(pair[1].starts), counts.get(pair[0].id, 0), pair[0].name))
 
 
-def contact_time(session: Session, hub: Hub, worker: Worker, shift: Shift, now: datetime, urgent: bool,
-                 within: timedelta) -> tuple[datetime, bool]:
-    """When the family can expect to hear, and whether that is "today".
-
-    On duty now: urgent means "today" (by the end of the shift); otherwise by
-    the end of this shift if at least `within` of it is left. Else within
-    `within` of the start of their next shift (never after that shift ends).
-    """
-    if shift.covers(now):
-        if urgent:
-            return local(shift.ends), True
-        if _utc(shift.ends) - _utc(now) >= within:
-            return local(shift.ends), False
-        shift = next((s for s in worker_shifts(worker, hub_timetable(session, hub), shift.ends)
-                      if _utc(s.starts) >= _utc(shift.ends)), shift)
-    contact_by = min(_utc(shift.starts) + within, _utc(shift.ends))
-    return local(contact_by), False
+def safe_hours() -> tuple[int, int]:
+    """The safe window for getting in touch, in minutes of the London day:
+    the same hours texts may go out (8am to 8pm by default)."""
+    settings = get_settings()
+    return settings.sms_quiet_until_hour * 60, min(settings.sms_quiet_from_hour * 60, 24 * 60 - 1)
 
 
-def assign(session: Session, hub: Hub, now: datetime, urgent: bool, within: timedelta) -> Assignment:
-    worker, shift = choose_worker(session, hub, now)
-    contact_by, today = contact_time(session, hub, worker, shift, now, urgent, within)
-    return Assignment(worker, contact_by, today)
+def _wall(minutes: int) -> time:
+    return time(minutes // 60, minutes % 60)
+
+
+def fitting_times(worker: Worker, timetable: Timetable, now: datetime, windows: list[Window] | None):
+    """Stretches (starts, ends) after `now`, soonest first, when the worker is
+    on shift, inside the safe window, and inside the family's good times."""
+    safe_from, safe_until = safe_hours()
+    for shift in worker_shifts(worker, timetable, now):
+        day = local(shift.starts).date()
+        limits = windows if windows is not None else [Window(ALL_DAYS, *WHOLE_DAY)]
+        for window in sorted((w for w in limits if day.weekday() in w.days), key=lambda w: w.starts):
+            starts = max(_utc(shift.starts), _utc(at_local(day, _wall(max(window.starts, safe_from)))), _utc(now))
+            ends = min(_utc(shift.ends), _utc(at_local(day, _wall(min(window.ends, safe_until)))))
+            if starts < ends:
+                yield starts, ends
+
+
+def promise(worker: Worker, timetable: Timetable, now: datetime, urgent: bool, within: timedelta,
+            windows: list[Window] | None) -> Assignment | None:
+    """When this worker can promise to get in touch, or None within 60 days.
+
+    Inside a fitting stretch now: urgent means by its end ("today" when the
+    family gave no times); otherwise by its end if at least `within` of it
+    is left. Else within `within` of the start of the next fitting stretch
+    (never after it ends), said as "between" when the family gave times."""
+    for starts, ends in fitting_times(worker, timetable, now, windows):
+        if starts <= _utc(now):
+            if urgent:
+                return Assignment(worker, local(ends), windows is None)
+            if ends - _utc(now) >= within:
+                return Assignment(worker, local(ends), False)
+            continue
+        contact_from = local(starts) if windows is not None else None
+        return Assignment(worker, local(min(starts + within, ends)), False, contact_from)
+    return None
+
+
+def assign(session: Session, hub: Hub, now: datetime, urgent: bool, within: timedelta,
+           windows: list[Window] | None = None) -> Assignment:
+    """The worker and the promise. With no good times from the family: the
+    worker on duty now with the fewest open referrals (else whoever is on
+    next). With good times: whoever can get in touch soonest inside them
+    (fewest open referrals on a tie)."""
+    if windows is None:
+        worker, _ = choose_worker(session, hub, now)
+        found = promise(worker, hub_timetable(session, hub), now, urgent, within, None)
+        if found is None:
+            raise NobodyToAssign(hub.slug)
+        return found
+    timetable = hub_timetable(session, hub)
+    workers = list(session.scalars(
+        select(Worker).options(selectinload(Worker.shifts))
+        .where(Worker.hub_id == hub.id, Worker.active.is_(True)).order_by(Worker.name)))
+    promises = [found for found in (promise(w, timetable, now, urgent, within, windows) for w in workers) if found]
+    if not promises:
+        # Their times never meet a shift in the next 60 days: promise by the
+        # shifts alone (the worker reads the family's times).
+        return assign(session, hub, now, urgent, within, None)
+    counts = open_referral_counts(session, [found.worker.id for found in promises])
+    return min(promises, key=lambda found: (_utc(found.contact_from or found.contact_by),
+                                            counts.get(found.worker.id, 0), found.worker.name))

@@ -99,3 +99,19 @@ async def family_message(request: Request, db: Session = Depends(get_db), redis:
     if referral is not None:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
     return _messages(texts, attached=referral is not None)
+
+
+@router.post("/urgent")
+async def urgent(request: Request, db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
+                 settings: Settings = Depends(get_app_settings), now: datetime = Depends(get_now)) -> JSONResponse:
+    """200 `{"urgent": bool}`: a crisis after the handover makes the family's
+    open request urgent; false when they have no open request."""
+    body = await _json_body(request)
+    if not isinstance(body, dict):
+        return _problem(422, "body: send a JSON object")
+    referral, problem = await _run(service.mark_urgent_after_crisis, db, body.get("conversation_id"), now)
+    if problem:
+        return problem
+    if referral is not None:
+        await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
+    return JSONResponse({"urgent": referral is not None})

@@ -34,8 +34,11 @@ class ContactIn(_In):
     safe_to_text: StrictBool
     safe_to_leave_message: StrictBool
     needs: str = Field(default="", max_length=300)
+    # The family's whole answer when they gave their number, if it said
+    # more than the number ("07700 900123 dont text it").
+    said_with_number: str = Field(default="", max_length=300)
 
-    @field_validator("times", "needs", mode="before")
+    @field_validator("times", "needs", "said_with_number", mode="before")
     @classmethod
     def _none_is_empty(cls, value):
         return "" if value is None else value

@@ -5,23 +5,28 @@ Family-facing words come from data/content/referrals.yml. Nothing here logs
 personal data: logs carry the referral reference at most.
 """
 
+import calendar
 import logging
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 from pydantic import ValidationError
-from sqlalchemy import case, select, update
+from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api.content.service import render
 from api.crypto import cipher, normalise_phone, phone_hash
 from api.directory.models import Hub, Worker
-from api.directory.service import hub_for_postcode, resolve_hub
-from api.directory.wording import family_moment
+from api.directory.service import hub_for_postcode, hub_timetable, outward_code, resolve_hub
+from api.directory.timetable import local
+from api.directory.wording import family_day, family_moment, family_time
 from api.outbox.service import queue_text
-from api.referrals.assignment import NobodyToAssign, assign
+from api.bookings.checks import family_key
+from api.referrals.assignment import Assignment, NobodyToAssign, assign, promise
+from api.referrals.family_record import earlier_worker
+from api.referrals.family_times import family_windows, said_with_number
 from api.referrals.models import OPEN_STATUSES, Referral, ReferralEvent
 from api.referrals.schemas import FamilyMessageIn, ReferralIn, WithdrawIn, explain
 from api.settings import get_settings
@@ -91,14 +96,35 @@ def _by_idempotency_key(session: Session, key: str) -> Referral | None:
 
 # --- the family side (called by the action server) ---
 
+def confirmations(session: Session, referral: Referral, now: datetime) -> list[str]:
+    """The confirmation, and for a family who comes back to the worker who
+    helped them before: "Amira helped you in March, ..."."""
+    texts = [confirmation(session, referral, now)]
+    created = next((e for e in referral.events if e.kind == "created"), None)
+    helped_at = (created.detail or {}).get("helped_at") if created is not None else None
+    if helped_at:
+        helped = local(datetime.fromisoformat(helped_at))
+        month = calendar.month_name[helped.month] + ("" if helped.year == local(now).year
+                                                      or (local(now) - helped).days < 300 else f" {helped.year}")
+        texts.append(render(session, "referral_same_worker_again", referral.channel,
+                            worker=first_word(referral.worker.name), month=month))
+    return texts
+
+
 def confirmation(session: Session, referral: Referral, now: datetime) -> str:
     """"Thanks Jo. Sam from Riverside Family Hub will text you by 10am on Tuesday. ..."."""
     # Asked for a text but said texts are not safe: the worker can only call.
     method = "text" if referral.contact_method == "text" and referral.safe_to_text else "call"
+    names = {"first_name": referral.first_name, "worker": first_word(referral.worker.name),
+             "hub": referral.hub.name}
+    if referral.contact_from is not None and not referral.contact_today:
+        # The family gave good times: say plainly when, inside them.
+        starts, ends = local(_aware(referral.contact_from)), local(_aware(referral.contact_by))
+        return render(session, f"referral_confirmed_{method}_between", referral.channel, **names,
+                      starts=family_time(starts.time()), ends=family_time(ends.time()),
+                      day=family_day(starts.date(), local(now).date()))
     key = f"referral_confirmed_{method}" + ("_today" if referral.contact_today else "")
-    return render(session, key, referral.channel, first_name=referral.first_name,
-                  worker=first_word(referral.worker.name), hub=referral.hub.name,
-                  when=family_moment(_aware(referral.contact_by), now))
+    return render(session, key, referral.channel, **names, when=family_moment(_aware(referral.contact_by), now))
 
 
 def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
@@ -144,7 +170,8 @@ def validate_referral(data: object) -> ReferralIn:
     return parsed
 
 
-def create_referral(session: Session, data: object, idempotency_key: str, now: datetime) -> CreatedReferral:
+def create_referral(session: Session, data: object, idempotency_key: str, now: datetime,
+                    before_commit=None) -> CreatedReferral:
     """Make a referral from the family's consent and details, assign it to
     a worker, and say when they will get in touch.
 
@@ -159,32 +186,51 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
     cipher()  # no key, no personal data: refuse before doing anything
     existing = _by_idempotency_key(session, key)
     if existing is not None:
-        return CreatedReferral(existing, [confirmation(session, existing, now)], created=False)
+        return CreatedReferral(existing, confirmations(session, existing, now), created=False)
 
     parsed = validate_referral(with_sender_number(session, data))
     hub = _resolve_hub(session, parsed)
     within = timedelta(minutes=get_settings().referral_contact_within_minutes)
+    said = said_with_number(parsed.contact.said_with_number)
+    family, hashed = family_key(parsed.conversation_id), phone_hash(parsed.contact.phone)
+    windows = family_windows(parsed.contact.times)
+    # A family who comes back is offered the worker who helped them, if
+    # that worker is still at the hub and can get in touch in time.
+    returning = earlier_worker(session, family, hashed, hub)
+    assignment: Assignment | None = None
+    if returning is not None:
+        assignment = promise(returning[0], hub_timetable(session, hub), now, parsed.urgent, within, windows)
     try:
-        assignment = assign(session, hub, now, parsed.urgent, within)
+        assignment = assignment or assign(session, hub, now, parsed.urgent, within, windows)
     except NobodyToAssign:
         raise ReferralInvalid("hub: nobody works at this hub in the next 60 days") from None
+    again = {}
+    if returning is not None and returning[0].id == assignment.worker.id:
+        again = {"same_worker_as": returning[1].reference, "helped_at": _aware(returning[1].created_at).isoformat()}
 
+    topics = [topic.strip().lower() for topic in parsed.topics if topic.strip()]
     referral = Referral(
-        reference=new_reference(), idempotency_key=key, conversation_id=parsed.conversation_id,
+        reference=new_reference(), idempotency_key=key, conversation_id=parsed.conversation_id, family_key=family,
         channel=parsed.channel, created_at=now, updated_at=now,
         consent_wording=parsed.consent.wording, consent_answer="yes", consent_at=parsed.consent.at,
         first_name=parsed.first_name, family_words=parsed.family_words,
         transcript=[line.model_dump(mode="json", by_alias=True) for line in parsed.transcript],
         contact_method=parsed.contact.method, phone=normalise_phone(parsed.contact.phone),
-        phone_hash=phone_hash(parsed.contact.phone), contact_times=parsed.contact.times,
-        contact_needs=parsed.contact.needs, safe_to_text=parsed.contact.safe_to_text,
-        safe_to_leave_message=parsed.contact.safe_to_leave_message, hub=hub,
-        topics=[topic.strip().lower() for topic in parsed.topics if topic.strip()], urgent=parsed.urgent,
-        worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today, status="new",
+        phone_hash=hashed, contact_times=parsed.contact.times,
+        contact_needs=parsed.contact.needs, contact_condition=said.condition or None,
+        # "dont text it" said with the number counts as much as a "no" to the question.
+        safe_to_text=parsed.contact.safe_to_text and not said.no_texts,
+        safe_to_leave_message=parsed.contact.safe_to_leave_message and not said.no_voicemail, hub=hub,
+        topics=topics, topics_key=",".join(topics), urgent=parsed.urgent,
+        worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today,
+        contact_from=assignment.contact_from, postcode_district=outward_code(parsed.postcode), status="new",
+        created_on=local(now).date(), out_of_hours=hub_timetable(session, hub).closes_at_if_open(now) is None,
     )
     _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
-           contact_by=assignment.contact_by.isoformat())
+           contact_by=assignment.contact_by.isoformat(), **again)
     session.add(referral)
+    if before_commit is not None:
+        before_commit(referral)  # more for the same transaction (a partner's request)
     try:
         session.commit()
     except IntegrityError:
@@ -192,16 +238,18 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
         existing = _by_idempotency_key(session, key)
         if existing is None:
             raise
-        return CreatedReferral(existing, [confirmation(session, existing, now)], created=False)
+        return CreatedReferral(existing, confirmations(session, existing, now), created=False)
     log.info("referral %s created for hub %s (urgent=%s)", referral.reference, hub.slug, referral.urgent)
-    return CreatedReferral(referral, [confirmation(session, referral, now)], created=True)
+    return CreatedReferral(referral, confirmations(session, referral, now), created=True)
 
 
 def open_referral_for(session: Session, conversation_id: str) -> Referral | None:
-    """The newest open referral a conversation made."""
+    """The newest open referral this family made, in this conversation or
+    an earlier one (matched by the family key: the id without its episode)."""
     return session.scalar(
         select(Referral).options(selectinload(Referral.worker), selectinload(Referral.hub))
-        .where(Referral.conversation_id == conversation_id, Referral.status.in_(OPEN_STATUSES))
+        .where(or_(Referral.family_key == family_key(conversation_id),
+                   Referral.conversation_id == conversation_id), Referral.status.in_(OPEN_STATUSES))
         .order_by(Referral.created_at.desc(), Referral.id.desc()).limit(1))
 
 
@@ -244,6 +292,23 @@ def add_family_message(session: Session, conversation_id: str, text: str, now: d
         return referral, []
     return referral, [render(session, "referral_message_added", parsed.channel or referral.channel,
                              worker=first_word(referral.worker.name))]
+
+
+def mark_urgent_after_crisis(session: Session, conversation_id: str, now: datetime) -> Referral | None:
+    """A crisis said after the handover: the family's open request becomes
+    urgent (it goes to the top of the queue). None if there is none."""
+    conversation_id = (conversation_id or "").strip()
+    if not conversation_id or len(conversation_id) > 200:
+        raise ReferralInvalid("conversation_id: give the conversation id")
+    referral = open_referral_for(session, conversation_id)
+    if referral is None:
+        return None
+    if not referral.urgent:
+        referral.urgent = True
+        _event(referral, "made_urgent", now, why="crisis_after_handover")
+        session.commit()
+        log.info("referral %s made urgent after a crisis", referral.reference)
+    return referral
 
 
 # --- the staff side ---

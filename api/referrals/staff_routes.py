@@ -20,7 +20,8 @@ from api.db import get_db
 from api.deps import get_app_settings, get_redis
 from api.directory.models import Hub
 from api.directory.timetable import local
-from api.referrals import service
+from api.referrals import endings, safeguarding, service
+from api.referrals.family_record import family_record
 from api.referrals.live import publish_referral_changed, queue_events
 from api.referrals.models import STATUSES, Referral
 from api.settings import Settings
@@ -38,6 +39,9 @@ NOTICES = {
     "note": "Your note has been saved.",
     "reassigned": "The referral has been given to another worker.",
     "text": "Your text is in the outbox, ready to send.",
+    "closed": "The request is closed. The closing text is in the outbox, ready to send.",
+    "closed_no_text": "The request is closed. No closing text was sent: texts are not safe for this family.",
+    "escalated": "The safeguarding record has been saved. It cannot be changed or removed.",
 }
 
 router = APIRouter(prefix="/staff")
@@ -94,10 +98,20 @@ def _not_found(request: Request) -> HTMLResponse:
 
 def _page(request: Request, db: Session, staff: StaffUser, referral: Referral, *, error: str = "",
           notice: str = "", status_code: int = 200) -> HTMLResponse:
-    names = _staff_names(db, {e.staff_id for e in referral.events} | {referral.claimed_by_id})
+    record = family_record(db, referral)
+    # Every view of a family record is audited (counts only, never words).
+    record_audit(db, staff, "family_record.viewed", "referral", referral.reference, **record.counts)
+    db.commit()
+    names = _staff_names(db, {e.staff_id for e in referral.events} | {referral.claimed_by_id}
+                         | {r.claimed_by_id for r in record.earlier} | {e.staff_id for e in referral.escalations})
     context = {
+        "record": record, "can_see": lambda other: service.can_see(staff, other),
         "referral": referral, "events": referral.events, "staff_names": names, "when": when,
-        "next_statuses": sorted(service.NEXT_STATUSES.get(referral.status, set())),
+        # Closing has its own form, with how it ended.
+        "next_statuses": sorted(service.NEXT_STATUSES.get(referral.status, set()) - {"closed"}),
+        "can_close": referral.status in endings.CLOSABLE, "outcomes": endings.OUTCOMES,
+        "guidance": safeguarding.guidance_for(referral.topics), "reminder": safeguarding.reminder_for(referral),
+        "passed_to": safeguarding.passed_to_choices(),
         "can_reassign": staff.role in ("front_door", "admin") and referral.is_open,
         "workers": service.workers_for_reassign(db) if staff.role in ("front_door", "admin") else [],
         "error": error, "notice": notice,
@@ -191,7 +205,7 @@ async def _change(request: Request, db: Session, redis: Redis, settings: Setting
     record_audit(db, staff, action, "referral", referral.reference, **detail)
     try:
         await run_in_threadpool(change, referral)
-    except service.ReferralChangeRefused as refusal:
+    except (service.ReferralChangeRefused, endings.EndingRefused, safeguarding.EscalationRefused) as refusal:
         db.rollback()
         record_audit(db, staff, f"{action}_refused", "referral", referral.reference, **detail)
         db.commit()
@@ -231,3 +245,30 @@ async def send_text(request: Request, reference: str, message: str = Form(""), d
                     staff: StaffUser = Depends(staff_member), now: datetime = Depends(get_now)) -> Response:
     return await _change(request, db, redis, settings, staff, reference, "referral.text_sent", "text",
                          lambda r: service.send_text(db, r, staff, message, now))
+
+
+@router.post("/referrals/{reference}/close", dependencies=[Depends(check_csrf)])
+async def close(request: Request, reference: str, outcome: str = Form(""), passed_to: str = Form(""),
+                notes: str = Form(""), db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
+                settings: Settings = Depends(get_app_settings), staff: StaffUser = Depends(staff_member),
+                now: datetime = Depends(get_now)) -> Response:
+    """A planned ending: how it ended, notes, and the family's closing text."""
+    texted = []
+    response = await _change(request, db, redis, settings, staff, reference, "referral.closed", "closed",
+                             lambda r: texted.append(endings.close_with_outcome(db, r, staff, outcome, passed_to,
+                                                                                notes, now)),
+                             outcome=outcome[:30])
+    if texted and not texted[0] and isinstance(response, RedirectResponse):
+        return RedirectResponse(f"/staff/referrals/{reference}?done=closed_no_text", status_code=303)
+    return response
+
+
+@router.post("/referrals/{reference}/escalations", dependencies=[Depends(check_csrf)])
+async def escalate(request: Request, reference: str, passed_to: str = Form(""), reason: str = Form(""),
+                   passed_at: str = Form(""), db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
+                   settings: Settings = Depends(get_app_settings), staff: StaffUser = Depends(staff_member),
+                   now: datetime = Depends(get_now)) -> Response:
+    """Record that the request was passed on for safeguarding (never undone)."""
+    return await _change(request, db, redis, settings, staff, reference, "referral.escalated", "escalated",
+                         lambda r: safeguarding.record_escalation(db, r, staff, passed_to, reason, passed_at, now),
+                         passed_to=passed_to[:40])

@@ -27,6 +27,7 @@ from api.chat.conversation import conversation_sender
 from api.chat.rasa import AssistantUnavailable
 from api.chat.service import assistant_replies
 from api.deps import make_redis
+from api.referrals.endings import take_feedback_reply
 from api.sms.joiner import join_replies
 from api.sms.models import ANSWERED, QUEUED, SmsInbound
 from api.sms.runtime import SmsRuntime, runtime, wall_clock
@@ -92,7 +93,10 @@ async def answer_one(rt: SmsRuntime, inbound_id: int) -> None:
                                                    settings.conversation_quiet_seconds)
                 remember_contact(session, sender, row.phone, now)
                 session.commit()
-                texts = await assistant_replies(session, settings, sender, row.body, "sms", now)
+                # "1", "2 it was ok": an answer to the feedback question, not for the assistant.
+                texts = take_feedback_reply(session, row.phone_hash, row.body, now)
+                if texts is None:
+                    texts = await assistant_replies(session, settings, sender, row.body, "sms", now)
                 if not texts:  # Rasa answered with nothing: the action server is down
                     raise AssistantUnavailable("no replies")
             except Exception as error:

@@ -13,6 +13,8 @@ does the things that depend on time passing:
 - texts kept back for quiet hours or a busy minute are sent when due;
 - texts queued by processes that do not queue send jobs themselves (the
   reminders loop) are sent;
+- families whose request closed a few days ago are asked "Did we help?"
+  once (api/referrals/endings.py);
 - a text stuck "sending" (a worker died mid-send) is marked failed for
   staff to see, rather than risk sending it twice.
 """
@@ -26,6 +28,7 @@ from sqlalchemy.orm import Session
 from api.content.service import family_text, render
 from api.directory.service import front_door
 from api.outbox.models import OutboxMessage
+from api.referrals.endings import ask_for_feedback
 from api.sms.jobs import enqueue_send, enqueue_turn
 from api.sms.models import FAILED, QUEUED, SENDING, SmsDelivery, SmsInbound
 from api.sms.runtime import SmsRuntime, runtime, wall_clock
@@ -50,6 +53,7 @@ def look_after_texts(rt: SmsRuntime, wall: datetime | None = None) -> dict:
         done["gave_up"] = give_up_on_old_texts(session, rt, wall)
         done["holding"] = send_holding_texts(session, rt, wall)
         done["stuck"] = fail_stuck_sends(session, wall)
+        done["feedback"] = ask_for_feedback(session, rt.now())  # "Did we help?" a few days after closing
         waiting = session.execute(select(SmsInbound.id, SmsInbound.last_tried_at).where(
             SmsInbound.state == QUEUED).order_by(SmsInbound.id)).all()
         cutoff = rt.now() - timedelta(seconds=rt.settings.sms_give_up_after_seconds)

@@ -61,6 +61,12 @@ HOME_LINKS: list[HomeLink] = [
              "Texts that did not reach a family, and texts from families the assistant could not answer."),
     HomeLink("SMS simulator", "/staff/sms-simulator", ("front_door", "admin"),
              "Text the assistant as a family would, when no real texts are being sent."),
+    HomeLink("Ask the hub to contact a family", "/staff/partner", ("partner",),
+             "For schools, GP practices, health visitors and groups: a family who agreed, and the help they want."),
+    HomeLink("Reports", "/staff/reports", ("manager", "admin"),
+             "Figures for managers: requests, first contact, outcomes, bookings, what we could not answer."),
+    HomeLink("What families told us", "/staff/feedback", ("manager", "admin"),
+             "Answers to \"Did we help?\", a few days after a request was closed."),
     HomeLink("Audit log", "/staff/audit", ("admin",), "Who did what, and when."),
 ]
 

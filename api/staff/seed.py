@@ -35,5 +35,6 @@ def seed_staff(session: Session, people: list[dict], password: str) -> int:
         elif not verify_password(staff.password_hash, password):
             staff.password_hash = hash_password(password)
         staff.name, staff.role, staff.hub_slug, staff.active = person["name"], role, hub, True
+        staff.organisation = person.get("organisation")
     session.flush()
     return len(people)

@@ -71,6 +71,16 @@ class RecordingApi(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(body)
 
+    def do_POST(self):
+        length = int(self.headers.get("Content-Length", 0))
+        RecordingApi.seen.append((urlparse(self.path).path, json.loads(self.rfile.read(length) or b"{}"),
+                                  self.headers.get("Authorization")))
+        body = json.dumps({"urgent": True}).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(body)
+
     def log_message(self, *args):
         pass
 
@@ -120,6 +130,26 @@ def test_crisis_asks_for_the_signposting_of_that_kind(api):
     run(family_actions.ActionCrisisSupport(),
         tracker("crisis", [{"entity": "risk_kind", "value": "violence"}]))
     assert api[0][:2] == ("/internal/crisis", {"channel": "web", "kind": "violence"})
+
+
+def test_a_crisis_after_a_request_asks_the_api_to_make_that_request_urgent(api):
+    async def crisis():
+        await family_actions.ActionCrisisSupport().run(
+            CollectingDispatcher(), tracker("crisis", [{"entity": "risk_kind", "value": "violence"}],
+                                            slots={"referral_made": True}), DOMAIN)
+        await common.API.wait_for_reports()
+    asyncio.run(crisis())
+    assert ("/internal/referrals/urgent", {"conversation_id": "a1b2c3", "channel": "web"},
+            "Bearer secret-token") in api
+
+
+def test_unsure_whether_anyone_is_in_danger_makes_nothing_urgent(api):
+    async def check_in():
+        await family_actions.ActionCrisisSupport().run(
+            CollectingDispatcher(), tracker("crisis", [{"entity": "risk_kind", "value": "check_in"}]), DOMAIN)
+        await common.API.wait_for_reports()
+    asyncio.run(check_in())
+    assert [path for path, *_ in api] == ["/internal/crisis"]
 
 
 @pytest.mark.parametrize("form", ["booking_form", "handover_form"])

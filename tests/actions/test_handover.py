@@ -139,6 +139,8 @@ def test_no_consent_means_no_more_questions():
     ("07700 900123", "07700 900123"), ("+44 7700 900123", "07700 900123"),
     ("(01632) 960-000", "01632 960000"), ("0044 7700900123", "07700 900123"),
     ("12345", None), ("+1 415 555 0100", None), ("my number is secret", None),
+    ("07700 900123 dont text it or leave a voicemail", "07700 900123"), ("its 07700900123 thanks", "07700 900123"),
+    ("call 01632 960000 after 3", "01632 960000"), ("i have 2 kids aged 3 and 5", None),
 ])
 def test_uk_phone_numbers(text, expected):
     assert answers.uk_phone(text) == expected
@@ -178,8 +180,20 @@ def test_the_request_carries_consent_contact_safety_and_the_story():
                                   "at": "2026-11-22T10:00:00+00:00"}
     assert request["contact"] == {"method": "text", "phone": "07700 900123", "use_sender_number": False,
                                   "times": "after 3", "safe_to_text": False, "safe_to_leave_message": False,
-                                  "needs": None}
+                                  "needs": None, "said_with_number": ""}
     assert request["urgent"] is True and request["hub"] == "Riverside Family Hub"
+
+
+def test_a_number_given_with_a_condition_goes_with_the_request():
+    said = "07700 900123 dont text it or leave a voicemail"
+    the_tracker = Tracker(sender_id="a1b2", slots={"phone": "07700 900123", "contact_method": "call"},
+                          events=[{"event": "user", "text": "call me"}, {"event": "user", "text": said},
+                                  {"event": "user", "text": "yes"}],
+                          paused=False, followup_action=None, active_loop={}, latest_action_name="action_listen",
+                          latest_message={"text": "yes", "intent": {"name": "affirm"}, "entities": []})
+    assert referral_request(the_tracker)["contact"]["said_with_number"] == said
+    assert ValidateHandoverForm().validate_phone(said, CollectingDispatcher(), the_tracker, DOMAIN) == {
+        "phone": "07700 900123"}
 
 
 def test_a_retry_has_the_same_idempotency_key_and_the_next_handover_does_not():

@@ -27,7 +27,7 @@ PAYLOAD = {
                 "at": "2026-11-23T09:58:00+00:00"},
     "family_words": "My son has stopped going to school and I am worried sick.",
     "first_name": "Jo",
-    "contact": {"method": "text", "phone": "07700 900123", "times": "after 3pm", "safe_to_text": True,
+    "contact": {"method": "text", "phone": "07700 900123", "times": "any time", "safe_to_text": True,
                 "safe_to_leave_message": True, "needs": ""},
     "hub": "river side",
     "topics": ["send_support"],

@@ -114,6 +114,20 @@ def test_messages_route_attaches_to_the_open_referral(client):
     assert loose.json() == {"attached": False, "messages": []}
 
 
+def test_a_crisis_after_the_handover_makes_the_open_request_urgent_on_the_queue(client, session_factory):
+    calm = post_referral(client).json()["referral_id"]
+    earlier = post_referral(client, conversation_id="someone-else").json()["referral_id"]
+    response = client.post("/internal/referrals/urgent", json={"conversation_id": "c0ffee-1"}, headers=AUTH)
+    assert response.json() == {"urgent": True}
+    assert client.post("/internal/referrals/urgent", json={"conversation_id": "nobody"},
+                       headers=AUTH).json() == {"urgent": False}
+    sign_in(client, make_staff(session_factory, "front_door"))
+    queue = client.get("/staff/queue").text
+    assert queue.index(calm) < queue.index(earlier)  # urgent first
+    page = client.get(f"/staff/referrals/{calm}").text
+    assert "Made urgent: the family told the assistant of a crisis" in page
+
+
 def test_a_new_referral_is_published_for_the_live_queue(client, test_redis):
     pubsub = test_redis.pubsub()
     pubsub.subscribe(channel_name(make_settings("sqlite://")))
@@ -235,10 +249,22 @@ def test_reading_a_referral_shows_the_story_and_is_audited(client, session_facto
     page = client.get(f"/staff/referrals/{reference}")
     assert page.status_code == 200
     for shown in ["My son has stopped going to school", "my son wont go to school", "+447700900123",
-                  "Can I pass what you tell me to the Riverside team?", "after 3pm"]:
+                  "Can I pass what you tell me to the Riverside team?", "any time"]:
         assert shown in page.text
     [event] = audits(session_factory, "referral.viewed", reference)
     assert event.staff_id == staff.id
+
+
+def test_the_worker_sees_what_was_said_with_the_number_and_the_promised_times(client, session_factory):
+    reference = post_referral(client, contact__times="weekday mornings before 11", contact__method="call",
+                              contact__said_with_number="07700 900123 dont text it or leave a voicemail",
+                              ).json()["referral_id"]
+    sign_in(client, make_staff(session_factory, "front_door"))
+    page = " ".join(client.get(f"/staff/referrals/{reference}").text.split())
+    assert '<strong id="contact-condition">dont text it or leave a voicemail</strong>' in page
+    assert 'id="not-safe-to-text"' in page and 'id="no-voicemail"' in page
+    # Monday 10am, free until 11: the worker sees what the family was told.
+    assert "Amira Hassan will call them by Monday 23 November 2026, 11:00am" in page
 
 
 def test_claim_text_note_close_each_change_is_audited_and_texts_go_to_the_outbox(client, session_factory):

@@ -1,6 +1,7 @@
 """The referrals queue in a real browser: a referral made by the assistant
 appears live (no reload), one front door worker claims it and a second sees
-that at once, a text goes to the outbox, and it is closed with a reason.
+that at once, a text goes to the outbox, and it is closed with how it ended
+(the family's closing text goes to the outbox).
 axe-core finds no serious or critical problems on the queue or referral page."""
 
 import secrets
@@ -101,18 +102,24 @@ def test_a_referral_appears_live_is_claimed_texted_and_closed(browser, site):
         assert "Your text is in the outbox" in beth.inner_text(".govuk-notification-banner")
         assert "I can call you at 2pm today" in beth.inner_text("#history")
 
-        beth.check("#status-closed")
+        # Closing asks how it ended; "Other" needs notes.
+        beth.check("#outcome-other")
         with beth.expect_navigation():
-            beth.locator("#change-status").click()
-        assert "Give a reason to mark this referral closed." in beth.inner_text(".govuk-error-summary")
+            beth.locator("#close").click()
+        assert "Say in the notes how the request ended." in beth.inner_text(".govuk-error-summary")
         no_blocking_problems(beth)
-        screenshot(beth, "referral-close-needs-reason")
+        screenshot(beth, "referral-close-needs-notes")
 
-        beth.check("#status-closed")
-        beth.fill("#reason", "Food bank voucher sent; Jo is happy to be contacted again next week.")
+        beth.check("#outcome-passed_on")
+        beth.fill("#passed_to", "Fernbridge Food Bank")
+        beth.fill("#notes", "Food bank voucher sent; Jo is happy to be contacted again next week.")
         with beth.expect_navigation():
-            beth.locator("#change-status").click()
+            beth.locator("#close").click()
+        assert "The request is closed." in beth.inner_text(".govuk-notification-banner")
         assert "Closed" in beth.inner_text("main h1 + p")
+        assert "Passed to another service: Fernbridge Food Bank" in beth.inner_text("#outcome")
+        # The family's warm closing text, with how to come back, is in the outbox.
+        assert "we have passed you on to Fernbridge Food Bank" in beth.inner_text("#history")
         no_blocking_problems(beth)
         screenshot(beth, "referral-closed")
 

@@ -46,8 +46,9 @@ def test_a_whole_booking_by_text_never_asks_for_the_number(family, sms_stack, tw
 def test_a_whole_handover_by_text(family, sms_stack):
     answer_until_the_last_question(family.say)
     reply = flat(family.say("riverside"))
-    found = re.search(r"Thanks Jo\. (\w+) from Riverside Family Hub will text you by .+\. "
-                      r"You won't need to explain everything again\.", reply)
+    # Sunday 8pm, "after 3pm": Monday afternoon, inside the time they gave.
+    found = re.search(r"Thanks Jo\. (\w+) from Riverside Family Hub will text you tomorrow between 3pm and 4pm, "
+                      r"a time you said is good\. You won't need to explain everything again\.", reply)
     assert found, reply
     worker = found.group(1)
     [(reference, channel, conversation)] = sms_stack.query(
