@@ -18,6 +18,7 @@ from api.db import make_engine, make_session_factory
 from api.deps import make_redis
 from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
+from api.health.service import redis_persistence_warning
 from api.internal.routes import router as internal_router
 from api.referrals.internal_routes import router as referrals_internal_router
 from api.referrals.staff_routes import router as referrals_staff_router
@@ -35,6 +36,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        warning = await redis_persistence_warning(app.state.redis, settings.redis_may_persist)
+        if warning:
+            log.warning("%s", warning)
         yield
         await app.state.redis.aclose()
         app.state.engine.dispose()
@@ -44,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.redis = make_redis(settings)
-    use_key(settings.data_encryption_key)  # personal data at rest (api/crypto.py)
+    use_key(settings.data_encryption_key, settings.lookup_hash_key)  # personal data at rest (api/crypto.py)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:

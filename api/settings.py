@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     redis_port: int = 6379
     redis_db: int = 0
     redis_password: str = ""
+    # Redis holds conversations, so it should keep nothing on disk; the api
+    # warns at start-up if it does, unless this says that is intended.
+    redis_may_persist: bool = False
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
@@ -50,6 +53,9 @@ class Settings(BaseSettings):
     # Personal data at rest (see api/crypto.py). Empty: the api refuses to
     # write or read names, phone numbers and the family's words.
     data_encryption_key: str = ""
+    # The key for look-up hashes (phone numbers, STOPs): never rotated.
+    # Empty: the single DATA_ENCRYPTION_KEY serves (see api/crypto.py).
+    lookup_hash_key: str = ""
     # A family is told a worker will be in touch by this long after the
     # worker's next shift starts ("by 10am on Tuesday" for a 9am start).
     referral_contact_within_minutes: int = 60

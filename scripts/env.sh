@@ -3,7 +3,12 @@
 # that are missing there are made up once and kept in .env.
 set -a
 [ -f .env ] || : > .env
-for secret in RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY DATA_ENCRYPTION_KEY DEMO_STAFF_PASSWORD; do
+# LOOKUP_HASH_KEY is never rotated (api/crypto.py); an older .env made its
+# look-up hashes with DATA_ENCRYPTION_KEY, so it takes that key's first part.
+if ! grep -q "^LOOKUP_HASH_KEY=" .env && grep -q "^DATA_ENCRYPTION_KEY=" .env; then
+  echo "LOOKUP_HASH_KEY=$(grep "^DATA_ENCRYPTION_KEY=" .env | tail -1 | cut -d= -f2- | cut -d, -f1)" >> .env
+fi
+for secret in RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY DATA_ENCRYPTION_KEY LOOKUP_HASH_KEY DEMO_STAFF_PASSWORD; do
   grep -q "^$secret=" .env || echo "$secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> .env
 done
 . ./.env

@@ -11,7 +11,7 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from api.chat import transcript
-from api.chat.conversation import conversation_sender, end_episode, episode_is_live, pseudonym
+from api.chat.conversation import conversation_sender, end_episode, episode_is_live, forget_trackers, pseudonym
 from api.chat.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
 from api.chat.starts import note_conversation
 from api.content.service import family_text
@@ -106,14 +106,15 @@ async def page_chat(redis: Redis, settings: Settings, cookie_token: str) -> Page
 
 
 async def forget_chat(redis: Redis, settings: Settings, cookie_token: str) -> None:
-    """Leave quickly or clear the chat: the transcript and the Rasa episode
-    go (the route also gives the browser a new cookie, so what comes next is
-    not linked to this family). Rasa's tracker of the old episode is never
-    reached again and expires (CONVERSATION_EXPIRY_SECONDS)."""
+    """Leave quickly or clear the chat: the transcript, the Rasa episode and
+    Rasa's trackers of it go (the route also gives the browser a new cookie,
+    so what comes next is not linked to this family)."""
     if len(cookie_token) < 32 or not settings.pseudonym_key:
         return
-    await transcript.forget(redis, pseudonym(settings.pseudonym_key, cookie_token))
+    hashed = pseudonym(settings.pseudonym_key, cookie_token)
+    await transcript.forget(redis, hashed)
     await end_episode(redis, settings.pseudonym_key, cookie_token)
+    await forget_trackers(redis, hashed)
 
 
 async def assistant_messages(db: Session, settings: Settings, sender: str, message: str, channel: str,
