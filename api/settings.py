@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # The key for look-up hashes (phone numbers, STOPs): never rotated.
     # Empty: the single DATA_ENCRYPTION_KEY serves (see api/crypto.py).
     lookup_hash_key: str = ""
+    # How long each kind of record is kept, in days (api/privacy/retention.py;
+    # the privacy answer in data/content/ tells families the same).
+    retention_conversation_days: int = 30  # texts, conversation records, unanswered messages
+    retention_booking_days: int = 90  # after the session's date: name, number, ages removed
+    retention_request_days: int = 730  # after a request is closed: everything personal removed
+    retention_audit_days: int = 2190  # the audit log (no personal data in it)
     # A family is told a worker will be in touch by this long after the
     # worker's next shift starts ("by 10am on Tuesday" for a 9am start).
     referral_contact_within_minutes: int = 60
