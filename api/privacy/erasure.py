@@ -39,9 +39,12 @@ from api.crypto import normalise_phone, phone_hash
 from api.outbox.models import OutboxMessage
 from api.referrals.models import OPEN_STATUSES, Referral, ReferralEvent
 from api.sms.models import SmsInbound, SmsOptOut
+from api.staff.audit import AuditEvent
 from api.unanswered.models import UnansweredGroup, UnansweredMessage
 
 ERASED = "erased"
+# Audit lines whose subject is the start of a number's look-up hash.
+HASHED_AUDIT_SUBJECTS = ("sms_simulator",)
 BOOKING_OPEN = ("booked", "waiting")
 
 
@@ -261,6 +264,10 @@ def erase_family(session: Session, family: Family, now: datetime, *, keep_in_use
     result.add("unanswered messages", len(unanswered))
     session.flush()
     tidy_unanswered_groups(session, groups)
+    # Audit lines stay, without the look-up hash that ties some to a number.
+    session.execute(update(AuditEvent).where(
+        AuditEvent.subject_type.in_(HASHED_AUDIT_SUBJECTS),
+        AuditEvent.subject_id.in_(sorted(h[:12] for h in family.phone_hashes) or ["-"])).values(subject_id=None))
     # A STOP stays (a look-up hash alone) so the number is never texted again.
     result.kept_stop = bool(session.scalar(select(SmsOptOut.id).where(
         _by_hash(SmsOptOut.phone_hash, family.phone_hashes), SmsOptOut.opted_out.is_(True))))

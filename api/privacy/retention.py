@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 from api.bookings.models import Booking, ConversationContact, SessionDate
 from api.chat.models import ConversationStart
 from api.outbox.models import OutboxMessage
-from api.privacy.erasure import ERASED, _empty_booking, _empty_referral, tidy_unanswered_groups
+from api.privacy.erasure import ERASED, HASHED_AUDIT_SUBJECTS, _empty_booking, _empty_referral, tidy_unanswered_groups
 from api.referrals.models import OPEN_STATUSES, Referral
 from api.settings import Settings
 from api.sms.models import QUEUED, SmsInbound, SmsOptOut
@@ -41,8 +41,6 @@ from api.unanswered.models import UnansweredMessage
 log = logging.getLogger("api.privacy")
 
 RETENTION_EVERY_SECONDS = 3600
-# Audit lines whose subject is a look-up hash of a phone number.
-HASHED_SUBJECTS = ("sms_simulator",)
 
 
 def remove_expired(session: Session, settings: Settings, now: datetime) -> dict[str, int]:
@@ -75,7 +73,7 @@ def remove_expired(session: Session, settings: Settings, now: datetime) -> dict[
     done["starts"] = session.execute(delete(SmsOptOut).where(
         SmsOptOut.opted_out.is_(False), SmsOptOut.changed_at < conversations)).rowcount or 0
     done["audit hashes"] = session.execute(update(AuditEvent).where(
-        AuditEvent.subject_type.in_(HASHED_SUBJECTS), AuditEvent.subject_id.is_not(None),
+        AuditEvent.subject_type.in_(HASHED_AUDIT_SUBJECTS), AuditEvent.subject_id.is_not(None),
         AuditEvent.at < conversations).values(subject_id=None)).rowcount or 0
 
     last_session_day = (now - timedelta(days=settings.retention_booking_days)).date()

@@ -62,6 +62,8 @@ HOME_LINKS: list[HomeLink] = [
     HomeLink("SMS simulator", "/staff/sms-simulator", ("front_door", "admin"),
              "Text the assistant as a family would, when no real texts are being sent."),
     HomeLink("Audit log", "/staff/audit", ("admin",), "Who did what, and when."),
+    HomeLink("One family's data", "/staff/families", ("admin",),
+             "Find one family by phone number or reference: download all we hold about them, or erase it."),
 ]
 
 
