@@ -55,7 +55,8 @@ class ApiAnswerAction(Action, ABC):
     ) -> List[Dict[Text, Any]]:
         # Whatever was offered or asked before is no longer on the table: a
         # later "yes" must not start a handover the family was not just offered.
-        events = [SlotSet("handover_offered", False), SlotSet("danger_asked", False)]
+        events = [SlotSet("handover_offered", False), SlotSet("danger_asked", False),
+                  SlotSet("delete_asked", False)]
         try:
             texts = await common.API.texts(self.path(tracker), channel_of(tracker), **self.query(tracker))
         except ApiUnavailable:

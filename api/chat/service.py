@@ -15,6 +15,7 @@ from api.chat.conversation import conversation_sender, end_episode, episode_is_l
 from api.chat.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
 from api.chat.starts import note_conversation
 from api.content.service import family_text
+from api.privacy.erasure import finish_erasure, pending_for
 from api.referrals.service import add_family_message, open_referral_for
 from api.settings import Settings
 
@@ -74,6 +75,13 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
         # Rasa answered with nothing: its action server is down or failed.
         # The family must never be left in silence.
         return ChatOutcome(503, [], "assistant_unavailable", earlier_ended)
+    try:
+        erased = await pending_for(redis, hashed)
+        if erased is not None:  # they just asked us to delete their data: nothing of this turn is kept
+            await finish_erasure(db, redis, erased, now)
+            return ChatOutcome(200, replies, earlier_ended=earlier_ended, shown=shown)
+    except RedisError:
+        pass  # the scheduled job finishes it
     await transcript.append(
         redis, hashed, [transcript.Entry("family", shown)]
         + [transcript.Entry("assistant", reply.text, reply.buttons) for reply in replies],

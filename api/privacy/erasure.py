@@ -25,6 +25,7 @@ removed, by counts, never who.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
@@ -38,7 +39,7 @@ from api.chat.transcript import seen_key, transcript_key
 from api.crypto import normalise_phone, phone_hash
 from api.outbox.models import OutboxMessage
 from api.referrals.models import OPEN_STATUSES, Referral, ReferralEvent
-from api.sms.models import SmsInbound, SmsOptOut
+from api.sms.models import QUEUED, SENDING, SmsInbound, SmsOptOut
 from api.staff.audit import AuditEvent
 from api.unanswered.models import UnansweredGroup, UnansweredMessage
 
@@ -243,12 +244,16 @@ def erase_family(session: Session, family: Family, now: datetime, *, keep_in_use
             _empty_booking(booking)
             result.add("bookings", 1)
     session.flush()
+    # Asked by the family, mid-conversation: a text still being answered or
+    # sent (their "yes", our reply) goes when it is done (finish_erasure).
+    in_flight = (QUEUED, SENDING) if keep_in_use else ()
     texts_out = [t for t in _texts_out(session, family, [r.id for r in referrals], [b.id for b in bookings])
-                 if t.referral_id not in kept_referral_ids and t.booking_id not in kept_booking_ids]
+                 if t.referral_id not in kept_referral_ids and t.booking_id not in kept_booking_ids
+                 and t.status not in in_flight]
     for text in texts_out:
         session.delete(text)  # its delivery record goes with it (ON DELETE CASCADE)
     result.add("texts sent", len(texts_out))
-    texts_in = _texts_in(session, family)
+    texts_in = [t for t in _texts_in(session, family) if t.state not in in_flight]
     for text in texts_in:
         session.delete(text)
     result.add("texts received", len(texts_in))
@@ -318,3 +323,87 @@ def forget_family_in_redis_sync(redis, family: Family) -> int:
         names += list(redis.scan_iter(match=pattern, count=500))
     return redis.delete(*names) if names else 0
 
+
+
+# --- a family's own "delete my data", mid-conversation ---
+#
+# The erasure happens while the family's turn is still going on: Rasa saves
+# its tracker after the action, the web chat keeps its transcript, and the
+# reply by text is still to be sent. So the family is marked as pending
+# (Redis, pseudonymous ids only, for PENDING_SECONDS at most) and the
+# erasure is finished once the turn is over: by the web chat at once, and
+# for texts by the scheduled job once nothing is waiting to be sent.
+
+PENDING = "privacy:pending-erasures"
+PENDING_SECONDS = 600
+
+
+def marker_key(prefix: str) -> str:
+    return f"privacy:erased:{prefix}"
+
+
+def family_token(family: Family) -> str:
+    return json.dumps({"h": sorted(family.phone_hashes), "p": sorted(family.prefixes)}, separators=(",", ":"))
+
+
+def family_from_token(token: str | bytes) -> Family:
+    data = json.loads(token)
+    return Family(set(data.get("h", [])), set(data.get("p", [])))
+
+
+async def mark_pending(redis, family: Family, now: datetime) -> None:
+    token = family_token(family)
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.hset(PENDING, token, now.astimezone(timezone.utc).isoformat())
+        for prefix in family.prefixes:
+            pipe.set(marker_key(prefix), token, ex=PENDING_SECONDS)
+        await pipe.execute()
+
+
+async def pending_for(redis, prefix: str) -> Family | None:
+    """The family whose erasure is pending, if this conversation's is."""
+    token = await redis.get(marker_key(prefix))
+    return family_from_token(token) if token else None
+
+
+async def finish_erasure(session: Session, redis, family: Family, now: datetime) -> None:
+    """The web chat's turn is over: erase what the turn added, and Redis."""
+    erase_family(session, family, now, keep_in_use=True)
+    session.commit()
+    await forget_family_in_redis(redis, family)
+    token = family_token(family)
+    await redis.hdel(PENDING, token)
+    await redis.delete(*[marker_key(p) for p in family.prefixes])
+
+
+def finish_pending_erasures(session_factory, redis, now: datetime) -> int:
+    """Finish the families' own erasures whose texts are all done (or that
+    have waited PENDING_SECONDS); how many. A blocking Redis client."""
+    finished = 0
+    for token, since in redis.hgetall(PENDING).items():
+        family = family_from_token(token)
+        waited = now.astimezone(timezone.utc) - datetime.fromisoformat(
+            since.decode() if isinstance(since, bytes) else since)
+        with session_factory() as session:
+            busy = session.scalar(select(OutboxMessage.id).where(
+                _by_hash(OutboxMessage.to_phone_hash, family.phone_hashes),
+                OutboxMessage.status.in_((QUEUED, SENDING))).limit(1)) or session.scalar(
+                select(SmsInbound.id).where(_by_hash(SmsInbound.phone_hash, family.phone_hashes),
+                                            SmsInbound.state == QUEUED).limit(1))
+            if busy and waited.total_seconds() < PENDING_SECONDS:
+                continue
+            erase_family(session, family, now, keep_in_use=True)
+            session.commit()
+        forget_family_in_redis_sync(redis, family)
+        redis.hdel(PENDING, token)
+        redis.delete(*[marker_key(p) for p in family.prefixes])
+        finished += 1
+    return finished
+
+
+def finish_erasures_job() -> int:
+    """rq cron job (api/sms/worker.py registers it)."""
+    from api.sms.runtime import runtime, wall_clock
+
+    rt = runtime()
+    return finish_pending_erasures(rt.session_factory, rt.redis, wall_clock())

@@ -18,6 +18,7 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.worker_pool import WorkerPool
 
+from api.privacy.erasure import finish_erasures_job
 from api.privacy.retention import RETENTION_EVERY_SECONDS, retention_job
 from api.settings import get_settings
 from api.sms.jobs import install_outbox_dispatch
@@ -31,6 +32,8 @@ def make_scheduler(connection) -> CronScheduler:
     scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
     # The retention schedule (api/privacy/retention.py).
     scheduler.register(retention_job, UPKEEP_QUEUE, interval=RETENTION_EVERY_SECONDS, job_timeout=1800)
+    # A family's own "delete my data", finished once their reply has gone.
+    scheduler.register(finish_erasures_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
     return scheduler
 
 
