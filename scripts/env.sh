@@ -2,7 +2,9 @@
 # docs/contracts.md). Your own values go in .env (never committed); secrets
 # that are missing there are made up once and kept in .env.
 set -a
-[ -f .env ] || : > .env
+# .env holds secrets: readable by its owner only.
+[ -f .env ] || (umask 077 && : > .env)
+chmod 600 .env
 # LOOKUP_HASH_KEY is never rotated (api/crypto.py); an older .env made its
 # look-up hashes with DATA_ENCRYPTION_KEY, so it takes that key's first part.
 if ! grep -q "^LOOKUP_HASH_KEY=" .env && grep -q "^DATA_ENCRYPTION_KEY=" .env; then
@@ -19,6 +21,9 @@ done
 : "${REDIS_HOST:=127.0.0.1}" "${REDIS_PORT:=6379}" "${REDIS_DB:=0}" "${REDIS_PASSWORD:=}"
 : "${CONVERSATION_QUIET_SECONDS:=86400}" "${CONVERSATION_EXPIRY_SECONDS:=2592000}"
 : "${DATA_DIR:=data}"
+# Rasa sends no anonymous usage figures anywhere (a council wants no
+# outbound calls); set RASA_TELEMETRY_ENABLED=true in .env to allow them.
+: "${RASA_TELEMETRY_ENABLED:=false}"
 # Quieter TensorFlow start-up inside Rasa.
 : "${TF_CPP_MIN_LOG_LEVEL:=2}"
 set +a

@@ -118,6 +118,7 @@ def stack_env(workdir: Path, redis_db: int, **overrides: str) -> dict:
         "CONVERSATION_QUIET_SECONDS": "86400",
         "CONVERSATION_EXPIRY_SECONDS": "3600",
         "SANIC_HOST": "127.0.0.1",
+        "RASA_TELEMETRY_ENABLED": "false",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     })
     env.update(overrides)
