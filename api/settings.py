@@ -46,7 +46,8 @@ class Settings(BaseSettings):
     leave_quickly_url: str = "https://www.bbc.co.uk/weather"
 
     staff_session_idle_seconds: int = 28800
-    staff_login_attempts: int = 5
+    staff_login_attempts: int = 5  # per email
+    staff_login_attempts_per_address: int = 20  # per address, whichever emails
     staff_lockout_seconds: int = 600
     demo_staff_password: str = ""
 
