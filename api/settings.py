@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     pseudonym_key: str = ""
     conversation_quiet_seconds: int = 86400
     conversation_expiry_seconds: int = 2592000
+    # How long a web chat is shown again in the same browser after the last
+    # message (the page says so): short, as the next person at a shared
+    # computer would see it. The conversation itself goes on for the quiet time.
+    web_chat_shown_seconds: int = 1800
     secure_cookies: bool = False
     # Web chat widget (api/chat/): the council sites allowed to show the chat
     # in an iframe and to call POST /chat/messages (comma-separated origins,

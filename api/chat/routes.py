@@ -189,7 +189,9 @@ def render_page(request: Request, db: Session, settings: Settings, embed: bool, 
         "notice": words[NOTICES[notice]] if notice in NOTICES else "", "problem": problem, "typed": typed,
         "max_chars": MAX_MESSAGE_CHARS, "talk_to_person": TALK_TO_PERSON, "css_url": CHAT_CSS.url,
         "js_url": CHAT_JS.url, "leave_url": settings.leave_quickly_url,
-        "quiet_seconds": settings.conversation_quiet_seconds,
+        "quiet_seconds": min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds),
+        "shown_hint": words["web_chat_shown_for"].replace(
+            "{minutes}", str(max(1, min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds) // 60))),
     }
     return templates.TemplateResponse(request, "chat.html", context, status_code=status,
                                       headers=page_headers(settings, embed))

@@ -85,7 +85,8 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
     await transcript.append(
         redis, hashed, [transcript.Entry("family", shown)]
         + [transcript.Entry("assistant", reply.text, reply.buttons) for reply in replies],
-        settings.conversation_quiet_seconds, settings.conversation_expiry_seconds)
+        min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds),
+        settings.conversation_expiry_seconds)
     return ChatOutcome(200, replies, earlier_ended=earlier_ended, shown=shown)
 
 
