@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     staff_login_attempts: int = 5  # per email
     staff_login_attempts_per_address: int = 20  # per address, whichever emails
     staff_lockout_seconds: int = 600
+    # The demo (a fresh `make run`): the made-up staff in data/demo/staff.yml
+    # are created, with DEMO_STAFF_PASSWORD, only when DEMO_MODE is true.
+    demo_mode: bool = False
     demo_staff_password: str = ""
 
     # Personal data at rest (see api/crypto.py). Empty: the api refuses to

@@ -2,15 +2,19 @@
 # docs/contracts.md). Your own values go in .env (never committed); secrets
 # that are missing there are made up once and kept in .env.
 set -a
-# .env holds secrets: readable by its owner only.
-[ -f .env ] || (umask 077 && : > .env)
+# .env holds secrets: readable by its owner only. A fresh checkout is the
+# demo (DEMO_MODE=true: the made-up staff of data/demo/staff.yml can sign in
+# with DEMO_STAFF_PASSWORD); a real site sets DEMO_MODE=false or leaves it out.
+[ -f .env ] || (umask 077 && echo "DEMO_MODE=true" > .env)
 chmod 600 .env
 # LOOKUP_HASH_KEY is never rotated (api/crypto.py); an older .env made its
 # look-up hashes with DATA_ENCRYPTION_KEY, so it takes that key's first part.
 if ! grep -q "^LOOKUP_HASH_KEY=" .env && grep -q "^DATA_ENCRYPTION_KEY=" .env; then
   echo "LOOKUP_HASH_KEY=$(grep "^DATA_ENCRYPTION_KEY=" .env | tail -1 | cut -d= -f2- | cut -d, -f1)" >> .env
 fi
-for secret in RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY DATA_ENCRYPTION_KEY LOOKUP_HASH_KEY DEMO_STAFF_PASSWORD; do
+secrets="RASA_TOKEN ACTIONS_API_TOKEN PSEUDONYM_KEY DATA_ENCRYPTION_KEY LOOKUP_HASH_KEY"
+grep -q "^DEMO_MODE=true" .env && secrets="$secrets DEMO_STAFF_PASSWORD"
+for secret in $secrets; do
   grep -q "^$secret=" .env || echo "$secret=$(od -An -N24 -tx1 /dev/urandom | tr -d ' \n')" >> .env
 done
 . ./.env

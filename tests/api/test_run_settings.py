@@ -25,6 +25,16 @@ def test_env_keeps_secrets_private_and_turns_telemetry_off(tmp_path):
     assert (tmp_path / ".env").stat().st_mode & 0o777 == 0o600
 
 
+def test_a_fresh_checkout_is_the_demo_and_an_existing_site_is_not(tmp_path):
+    fresh = source_env(tmp_path, "DEMO_MODE", "DEMO_STAFF_PASSWORD")
+    assert fresh["DEMO_MODE"] == "true" and len(fresh["DEMO_STAFF_PASSWORD"]) >= 32
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / ".env").write_text("DATA_ENCRYPTION_KEY=a-real-key\n")
+    values = source_env(site, "DEMO_MODE", "DEMO_STAFF_PASSWORD")
+    assert values == {"DEMO_MODE": "", "DEMO_STAFF_PASSWORD": ""}  # no demo accounts made or reset
+
+
 def test_an_older_env_keeps_its_look_up_hashes(tmp_path):
     # Made before LOOKUP_HASH_KEY: its hashes were made with the first DATA_ENCRYPTION_KEY.
     (tmp_path / ".env").write_text("DATA_ENCRYPTION_KEY=first-secret,older-secret\n")

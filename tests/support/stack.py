@@ -113,6 +113,7 @@ def stack_env(workdir: Path, redis_db: int, **overrides: str) -> dict:
         "RASA_TOKEN": secrets.token_hex(16),
         "ACTIONS_API_TOKEN": secrets.token_hex(16),
         "PSEUDONYM_KEY": secrets.token_hex(16),
+        "DEMO_MODE": "true",
         "DEMO_STAFF_PASSWORD": secrets.token_urlsafe(12),
         "DATA_ENCRYPTION_KEY": secrets.token_hex(32),
         "CONVERSATION_QUIET_SECONDS": "86400",
