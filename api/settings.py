@@ -49,6 +49,11 @@ class Settings(BaseSettings):
     # Where "Leave quickly" on the web chat goes: a neutral site.
     leave_quickly_url: str = "https://www.bbc.co.uk/weather"
 
+    # Limits on family-facing routes (api/limits.py).
+    family_body_max_bytes: int = 16384
+    chat_max_per_minute_per_browser: int = 20
+    chat_max_per_minute_per_address: int = 60  # a family hub's wifi may be shared
+
     staff_session_idle_seconds: int = 28800
     staff_login_attempts: int = 5  # per email
     staff_login_attempts_per_address: int = 20  # per address, whichever emails

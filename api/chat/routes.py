@@ -122,6 +122,10 @@ def from_foreign_site(request: Request, settings: Settings) -> bool:
     return urlsplit(origin).netloc not in ours - {""}
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client else ""
+
+
 def cors_headers(request: Request, settings: Settings) -> dict[str, str]:
     """Let an allowed widget site read the answer (with the family's cookie)."""
     origin = (request.headers.get("origin") or "").strip().rstrip("/").lower()
@@ -228,7 +232,8 @@ async def chat_form(request: Request, db: Session = Depends(get_db), redis: Redi
     text, choice = str(form.get("text") or ""), str(form.get("choice") or "")
     embed = form.get("embed") == "1"
     token, new_cookie = cookie_token(request)
-    outcome = await chat_reply(db, redis, settings, token, choice or text, now, quick_reply=bool(choice))
+    outcome = await chat_reply(db, redis, settings, token, choice or text, now, quick_reply=bool(choice),
+                               address=client_address(request))
     if outcome.status == 200:
         target = chat_path(embed, "ended" if outcome.earlier_ended else "") + "#latest"
         response: Response = RedirectResponse(target, status_code=303)
@@ -274,7 +279,7 @@ async def post_message(request: Request, db: Session = Depends(get_db), redis: R
     text = body.get("text", "")
     token, new_cookie = cookie_token(request)
     outcome = await chat_reply(db, redis, settings, token, text if isinstance(text, str) else "", now,
-                               quick_reply=body.get("quick_reply") is True)
+                               quick_reply=body.get("quick_reply") is True, address=client_address(request))
     messages = ([{"text": family_text(db, outcome.problem, "web")}] if outcome.problem
                 else [reply.as_json() for reply in outcome.replies])
     content: dict = {"messages": messages}

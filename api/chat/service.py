@@ -3,6 +3,7 @@ the family has been handed over, pass what they send on to their worker.
 The web page's transcript (api/chat/transcript.py) is kept here too, so a
 reload, or a browser without JavaScript, shows the same chat."""
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,6 +16,7 @@ from api.chat.conversation import conversation_sender, end_episode, episode_is_l
 from api.chat.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
 from api.chat.starts import note_conversation
 from api.content.service import family_text
+from api.limits import take_chat_turn
 from api.privacy.erasure import finish_erasure, pending_for
 from api.referrals.service import add_family_message, open_referral_for
 from api.settings import Settings
@@ -52,14 +54,20 @@ class PageChat:
 
 
 async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token: str, text: str,
-                     now: datetime, quick_reply: bool = False) -> ChatOutcome:
+                     now: datetime, quick_reply: bool = False, address: str = "") -> ChatOutcome:
     """One message from the web chat. `quick_reply`: the text is the payload
-    of a button the family chose (or the talk to a person button)."""
+    of a button the family chose (or the talk to a person button);
+    `address`: where it came from (for the per-address limit)."""
     message = (text or "").strip()
     if not message:
         return ChatOutcome(422, [], "chat_empty")
     if len(message) > MAX_MESSAGE_CHARS:
         return ChatOutcome(422, [], "chat_too_long")
+    try:
+        if not await take_chat_turn(redis, settings, address, cookie_token, int(time.time() // 60)):
+            return ChatOutcome(429, [], "chat_too_fast")
+    except RedisError:
+        return ChatOutcome(503, [], "assistant_unavailable")
     earlier_ended = False
     try:
         hashed = pseudonym(settings.pseudonym_key, cookie_token)
