@@ -3,9 +3,10 @@
 - `BodyLimit`: family-facing routes (the web chat, Twilio's webhooks) take
   a body of at most FAMILY_BODY_MAX_BYTES; a bigger one is refused with 413
   before any of it is parsed or stored.
-- `take_chat_turn`: messages per minute from one browser and from one
-  address (Redis counters, under keyed hashes: no address is kept), so a
-  script cannot fill the database, Redis and Rasa with cookie-less posts.
+- `take_chat_turn`: messages per minute from one browser, and new browsers
+  (no chat cookie yet) per minute from one address (Redis counters, under
+  keyed hashes: no address is kept), so a script cannot fill the database,
+  Redis and Rasa with cookie-less posts.
 """
 
 import hashlib
@@ -67,13 +68,16 @@ def _hashed(settings: Settings, value: str) -> str:
 
 
 async def take_chat_turn(redis: Redis, settings: Settings, address: str, browser: str, minute: int) -> bool:
-    """Count one chat message; False when the browser or the address is over its limit this minute."""
-    keys = (f"chat:rate:address:{_hashed(settings, address)}:{minute}",
-            f"chat:rate:browser:{_hashed(settings, browser)}:{minute}")
+    """Count one chat message; False when the browser or the address is over
+    its limit this minute. `address` is empty for a browser that already has
+    its chat cookie (only new browsers count against their address)."""
+    keys = [f"chat:rate:browser:{_hashed(settings, browser)}:{minute}"]
+    if address:
+        keys.append(f"chat:rate:address:{_hashed(settings, address)}:{minute}")
     async with redis.pipeline(transaction=True) as pipe:
         for key in keys:
             pipe.incr(key)
             pipe.expire(key, 120)
-        counts = await pipe.execute()
-    by_address, by_browser = counts[0], counts[2]
-    return by_address <= settings.chat_max_per_minute_per_address and by_browser <= settings.chat_max_per_minute_per_browser
+        counts = (await pipe.execute())[::2]
+    limits = (settings.chat_max_per_minute_per_browser, settings.chat_max_per_minute_per_address)
+    return all(count <= limit for count, limit in zip(counts, limits))

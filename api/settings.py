@@ -52,7 +52,7 @@ class Settings(BaseSettings):
     # Limits on family-facing routes (api/limits.py).
     family_body_max_bytes: int = 16384
     chat_max_per_minute_per_browser: int = 20
-    chat_max_per_minute_per_address: int = 60  # a family hub's wifi may be shared
+    chat_max_per_minute_per_address: int = 60  # new chats (no cookie yet) from one address
 
     staff_session_idle_seconds: int = 28800
     staff_login_attempts: int = 5  # per email

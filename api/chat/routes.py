@@ -123,6 +123,9 @@ def from_foreign_site(request: Request, settings: Settings) -> bool:
 
 
 def client_address(request: Request) -> str:
+    """Where a browser with no chat cookie yet posts from (the per-address
+    limit counts only those: a family already chatting is limited by their
+    browser, so families behind one proxy or wifi do not hold each other up)."""
     return request.client.host if request.client else ""
 
 
@@ -233,7 +236,7 @@ async def chat_form(request: Request, db: Session = Depends(get_db), redis: Redi
     embed = form.get("embed") == "1"
     token, new_cookie = cookie_token(request)
     outcome = await chat_reply(db, redis, settings, token, choice or text, now, quick_reply=bool(choice),
-                               address=client_address(request))
+                               address=client_address(request) if new_cookie else "")
     if outcome.status == 200:
         target = chat_path(embed, "ended" if outcome.earlier_ended else "") + "#latest"
         response: Response = RedirectResponse(target, status_code=303)
@@ -279,7 +282,8 @@ async def post_message(request: Request, db: Session = Depends(get_db), redis: R
     text = body.get("text", "")
     token, new_cookie = cookie_token(request)
     outcome = await chat_reply(db, redis, settings, token, text if isinstance(text, str) else "", now,
-                               quick_reply=body.get("quick_reply") is True, address=client_address(request))
+                               quick_reply=body.get("quick_reply") is True,
+                               address=client_address(request) if new_cookie else "")
     messages = ([{"text": family_text(db, outcome.problem, "web")}] if outcome.problem
                 else [reply.as_json() for reply in outcome.replies])
     content: dict = {"messages": messages}
