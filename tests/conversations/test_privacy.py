@@ -54,3 +54,22 @@ def test_clearing_the_chat_leaves_no_tracker_of_it(chat, stack, tracker_redis):
 
     assert response.status_code == 303
     assert not any(tracker_redis.exists(key) for key in ours)
+
+
+def test_delete_my_data_asks_first_then_erases_everything_of_the_chat(chat, stack, tracker_redis, answers):
+    chat.say("when is riverside open")
+    assert answers["delete_my_data_check"] in flat(chat.say("delete my data"))
+    done = flat(chat.say("yes"))
+    assert "We have deleted your chats and texts with us" in done, done
+    hashed = pseudonym(stack.env["PSEUDONYM_KEY"], chat.http.cookies["fh_chat"])
+    assert not [key for key in tracker_redis.scan_iter(count=1000) if hashed.encode() in key]
+    # The page shows nothing of it, and the next message starts afresh.
+    assert "riverside open" not in chat.http.get("/chat").text
+    assert chat.say("hello")
+
+
+def test_a_no_to_delete_my_data_keeps_everything(chat, answers):
+    chat.say("when is riverside open")
+    assert answers["delete_my_data_check"] in flat(chat.say("please delete my data"))
+    assert "we have not deleted anything" in flat(chat.say("no")).lower()
+    assert "riverside open" in chat.http.get("/chat").text
