@@ -61,7 +61,8 @@ class ApiAnswerAction(Action, ABC):
     ) -> List[Dict[Text, Any]]:
         # Whatever was offered or asked before is no longer on the table: a
         # later "yes" must not start a handover the family was not just offered.
-        events = [SlotSet("handover_offered", False), SlotSet("danger_asked", False)]
+        events = [SlotSet("handover_offered", False), SlotSet("danger_asked", False),
+                  SlotSet("delete_asked", False)]
         texts = await self.texts(dispatcher, tracker, self.path(tracker))
         repeated = bool(texts) and self.avoids_repeats(tracker) and said_just_before(tracker, texts[0])
         if repeated:

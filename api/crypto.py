@@ -1,10 +1,18 @@
 """Field encryption for personal data at rest, and keyed hashes for look-ups.
 
-One secret, `DATA_ENCRYPTION_KEY` (any long random string; several separated
-by commas to rotate: the first encrypts, all of them decrypt). From each
-secret two keys are derived: a Fernet key that encrypts names, phone numbers
-and the family's own words, and an HMAC key for look-up hashes (so a phone
-number can be found without storing it in plain text).
+Two secrets:
+- `DATA_ENCRYPTION_KEY` (any long random string; several separated by commas
+  to rotate: the first encrypts, all of them decrypt). From each a Fernet key
+  is derived that encrypts names, phone numbers and the family's own words.
+  After adding a new key, `python -m api.rekey` re-encrypts everything under
+  it, and the old one can then be dropped.
+- `LOOKUP_HASH_KEY`, never rotated: the HMAC key for look-up hashes (so a
+  phone number, and a STOP, can be found without storing the number in plain
+  text). It has its own key because an opt-out is kept as a hash alone: a
+  hash made with another key would never match it again. Left empty, the
+  (single) DATA_ENCRYPTION_KEY serves, as it did before the two were apart;
+  with several DATA_ENCRYPTION_KEYs and no LOOKUP_HASH_KEY the api refuses to
+  start, rather than lose every STOP.
 
 Columns declared as `EncryptedText` / `EncryptedJSON` are encrypted on the
 way into the database and decrypted on the way out. The key is set once per
@@ -29,11 +37,11 @@ class EncryptionKeyMissing(RuntimeError):
 
 
 class FieldCipher:
-    def __init__(self, secrets: list[str]) -> None:
+    def __init__(self, secrets: list[str], lookup_secret: str = "") -> None:
         if not secrets:
             raise EncryptionKeyMissing("DATA_ENCRYPTION_KEY is empty: refusing to handle personal data")
         self._fernet = MultiFernet([Fernet(_derive(secret, b"fernet")) for secret in secrets])
-        self._lookup_key = hashlib.sha256(b"lookup:" + secrets[0].encode()).digest()
+        self._lookup_key = hashlib.sha256(b"lookup:" + (lookup_secret or secrets[0]).encode()).digest()
 
     def encrypt(self, text: str) -> str:
         return self._fernet.encrypt(text.encode("utf-8")).decode("ascii")
@@ -41,6 +49,13 @@ class FieldCipher:
     def decrypt(self, token: str) -> str:
         try:
             return self._fernet.decrypt(token.encode("ascii")).decode("utf-8")
+        except InvalidToken as error:
+            raise EncryptionKeyMissing("stored personal data does not open with DATA_ENCRYPTION_KEY") from error
+
+    def rotate(self, token: str) -> str:
+        """The same text, encrypted under the newest key."""
+        try:
+            return self._fernet.rotate(token.encode("ascii")).decode("ascii")
         except InvalidToken as error:
             raise EncryptionKeyMissing("stored personal data does not open with DATA_ENCRYPTION_KEY") from error
 
@@ -55,11 +70,22 @@ def _derive(secret: str, purpose: bytes) -> bytes:
 _cipher: FieldCipher | None = None
 
 
-def use_key(key_setting: str) -> None:
-    """Set the process's key from the DATA_ENCRYPTION_KEY setting (may be empty)."""
+def key_secrets(key_setting: str) -> list[str]:
+    """DATA_ENCRYPTION_KEY as its secrets, newest first ("new,old" while rotating)."""
+    return [part.strip() for part in (key_setting or "").split(",") if part.strip()]
+
+
+def use_key(key_setting: str, lookup_setting: str = "") -> None:
+    """Set the process's keys from the DATA_ENCRYPTION_KEY setting (may be
+    empty) and the LOOKUP_HASH_KEY setting."""
     global _cipher
-    secrets = [part.strip() for part in (key_setting or "").split(",") if part.strip()]
-    _cipher = FieldCipher(secrets) if secrets else None
+    secrets = key_secrets(key_setting)
+    lookup = (lookup_setting or "").strip()
+    if len(secrets) > 1 and not lookup:
+        raise EncryptionKeyMissing(
+            "DATA_ENCRYPTION_KEY has several keys but LOOKUP_HASH_KEY is empty: look-ups (and every STOP) "
+            "would no longer match. Set LOOKUP_HASH_KEY to the key look-ups were made with (the oldest).")
+    _cipher = FieldCipher(secrets, lookup) if secrets else None
 
 
 def cipher() -> FieldCipher:

@@ -18,7 +18,11 @@ from api.db import make_engine, make_session_factory
 from api.deps import make_redis
 from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
+from api.health.service import redis_persistence_warning
 from api.internal.routes import router as internal_router
+from api.limits import BodyLimit
+from api.privacy.internal_routes import router as privacy_internal_router
+from api.privacy.staff_routes import router as families_router
 from api.referrals.internal_routes import router as referrals_internal_router
 from api.referrals.partner_routes import router as partner_router
 from api.referrals.staff_routes import router as referrals_staff_router
@@ -38,6 +42,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        warning = await redis_persistence_warning(app.state.redis, settings.redis_may_persist)
+        if warning:
+            log.warning("%s", warning)
         yield
         await app.state.redis.aclose()
         app.state.engine.dispose()
@@ -47,7 +54,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = make_engine(settings.database_url)
     app.state.session_factory = make_session_factory(app.state.engine)
     app.state.redis = make_redis(settings)
-    use_key(settings.data_encryption_key)  # personal data at rest (api/crypto.py)
+    use_key(settings.data_encryption_key, settings.lookup_hash_key)  # personal data at rest (api/crypto.py)
 
     @app.exception_handler(Exception)
     async def unexpected_error(request: Request, error: Exception) -> JSONResponse:
@@ -74,8 +81,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(unanswered_staff_router)
     app.include_router(health_router)
     app.include_router(metrics_router)
+    app.include_router(families_router)
+    app.include_router(privacy_internal_router)
     install_sms(app)
     install_staff(app)
+    app.add_middleware(BodyLimit, max_bytes=settings.family_body_max_bytes)
     return app
 
 

@@ -178,12 +178,12 @@ def main() -> None:
     with make_session_factory(engine)() as session, session.begin():
         report = seed_all(session, settings.data_path)
         staff_count = 0
-        if settings.demo_staff_password:
+        if settings.demo_mode and settings.demo_staff_password:
             staff_count = seed_staff(session, load_staff(settings.data_path / "demo" / "staff.yml"),
                                      settings.demo_staff_password)
     log.info("seeded directory; answers added=%d updated=%d unchanged=%d kept_edited=%d",
              report.added, report.updated, report.unchanged, report.kept_edited)
-    log.info("demo staff accounts: %s", staff_count or "none (DEMO_STAFF_PASSWORD is not set)")
+    log.info("demo staff accounts: %s", staff_count or "none (DEMO_MODE is not true or DEMO_STAFF_PASSWORD is empty)")
 
 
 if __name__ == "__main__":

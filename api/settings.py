@@ -24,6 +24,9 @@ class Settings(BaseSettings):
     redis_port: int = 6379
     redis_db: int = 0
     redis_password: str = ""
+    # Redis holds conversations, so it should keep nothing on disk; the api
+    # warns at start-up if it does, unless this says that is intended.
+    redis_may_persist: bool = False
 
     rasa_url: str = "http://127.0.0.1:5005"
     rasa_token: str = ""
@@ -34,6 +37,10 @@ class Settings(BaseSettings):
     pseudonym_key: str = ""
     conversation_quiet_seconds: int = 86400
     conversation_expiry_seconds: int = 2592000
+    # How long a web chat is shown again in the same browser after the last
+    # message (the page says so): short, as the next person at a shared
+    # computer would see it. The conversation itself goes on for the quiet time.
+    web_chat_shown_seconds: int = 1800
     secure_cookies: bool = False
     # Web chat widget (api/chat/): the council sites allowed to show the chat
     # in an iframe and to call POST /chat/messages (comma-separated origins,
@@ -42,14 +49,32 @@ class Settings(BaseSettings):
     # Where "Leave quickly" on the web chat goes: a neutral site.
     leave_quickly_url: str = "https://www.bbc.co.uk/weather"
 
+    # Limits on family-facing routes (api/limits.py).
+    family_body_max_bytes: int = 16384
+    chat_max_per_minute_per_browser: int = 20
+    chat_max_per_minute_per_address: int = 60  # new chats (no cookie yet) from one address
+
     staff_session_idle_seconds: int = 28800
-    staff_login_attempts: int = 5
+    staff_login_attempts: int = 5  # per email
+    staff_login_attempts_per_address: int = 20  # per address, whichever emails
     staff_lockout_seconds: int = 600
+    # The demo (a fresh `make run`): the made-up staff in data/demo/staff.yml
+    # are created, with DEMO_STAFF_PASSWORD, only when DEMO_MODE is true.
+    demo_mode: bool = False
     demo_staff_password: str = ""
 
     # Personal data at rest (see api/crypto.py). Empty: the api refuses to
     # write or read names, phone numbers and the family's words.
     data_encryption_key: str = ""
+    # The key for look-up hashes (phone numbers, STOPs): never rotated.
+    # Empty: the single DATA_ENCRYPTION_KEY serves (see api/crypto.py).
+    lookup_hash_key: str = ""
+    # How long each kind of record is kept, in days (api/privacy/retention.py;
+    # the privacy answer in data/content/ tells families the same).
+    retention_conversation_days: int = 30  # texts, conversation records, unanswered messages
+    retention_booking_days: int = 90  # after the session's date: name, number, ages removed
+    retention_request_days: int = 730  # after a request is closed: everything personal removed
+    retention_audit_days: int = 2190  # the audit log (no personal data in it)
     # A family is told a worker will be in touch by this long after the
     # worker's next shift starts ("by 10am on Tuesday" for a 9am start).
     referral_contact_within_minutes: int = 60

@@ -4,6 +4,8 @@ WORKDIR /app
 USER root
 COPY --chown=1001 config.yml domain.yml endpoints.yml credentials.yml ./
 COPY --chown=1001 bot ./bot
+# The encrypted tracker store derives its keys as the api does (api/crypto.py).
+COPY --chown=1001 api/__init__.py api/crypto.py ./api/
 COPY --chown=1001 data ./data
 RUN python -m bot.build_spacy build/spacy/familyhub_en \
  && rasa train --data data/nlu data/rules.yml --fixed-model-name current --out models

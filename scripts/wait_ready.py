@@ -26,8 +26,8 @@ else:
 print(
     "\n  The family hub front door is running:\n"
     f"    Web chat:        {api}/chat  (as a widget on a council page: {api}/chat/demo-host)\n"
-    f"    Staff pages:     {api}/staff  (demo logins: data/demo/staff.yml,\n"
-    "                     password DEMO_STAFF_PASSWORD in .env)\n"
+    f"    Staff pages:     {api}/staff  (with DEMO_MODE=true in .env, demo logins:\n"
+    "                     data/demo/staff.yml, password DEMO_STAFF_PASSWORD in .env)\n"
     f"    Referral queue:  {api}/staff/queue\n"
     f"    Sessions:        {api}/staff/sessions\n"
     f"    Content:         {api}/staff/content  (and what we could not answer: {api}/staff/unanswered)\n"

@@ -90,7 +90,7 @@ def main() -> None:  # pragma: no cover - the loop around the tested function
     load_all_models()  # the outbox's foreign keys name tables from other packages
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     settings = get_settings()
-    use_key(settings.data_encryption_key)
+    use_key(settings.data_encryption_key, settings.lookup_hash_key)
     engine = make_engine(settings.database_url)
     factory = make_session_factory(engine)
     stop = threading.Event()

@@ -19,8 +19,18 @@ def pseudonym(key: str, subject: str) -> str:
     return hmac.new(key.encode(), subject.encode(), hashlib.sha256).hexdigest()
 
 
+# Rasa's tracker store keys: endpoints.yml `key_prefix: familyhub`, to which
+# Rasa adds ":tracker:", then the sender id ("<pseudonym>-<episode>").
+RASA_TRACKER_PREFIX = "familyhub:tracker:"
+
+
 def episode_key(pseudonym_hex: str) -> str:
     return f"conversation:{pseudonym_hex}"
+
+
+def tracker_pattern(pseudonym_hex: str) -> str:
+    """Every Rasa tracker of one family (each episode), as a Redis pattern."""
+    return f"{RASA_TRACKER_PREFIX}{pseudonym_hex}-*"
 
 
 async def conversation_sender(redis: Redis, key: str, subject: str, quiet_seconds: int) -> str:
@@ -46,6 +56,12 @@ async def episode_is_live(redis: Redis, key: str, subject: str) -> bool:
     if not key:
         raise ValueError("PSEUDONYM_KEY is not set")
     return bool(await redis.exists(episode_key(pseudonym(key, subject))))
+
+
+async def forget_trackers(redis: Redis, pseudonym_hex: str) -> int:
+    """Delete Rasa's trackers of every episode of this family; how many went."""
+    names = [name async for name in redis.scan_iter(match=tracker_pattern(pseudonym_hex), count=500)]
+    return await redis.delete(*names) if names else 0
 
 
 async def end_episode(redis: Redis, key: str, subject: str) -> None:

@@ -122,6 +122,13 @@ def from_foreign_site(request: Request, settings: Settings) -> bool:
     return urlsplit(origin).netloc not in ours - {""}
 
 
+def client_address(request: Request) -> str:
+    """Where a browser with no chat cookie yet posts from (the per-address
+    limit counts only those: a family already chatting is limited by their
+    browser, so families behind one proxy or wifi do not hold each other up)."""
+    return request.client.host if request.client else ""
+
+
 def cors_headers(request: Request, settings: Settings) -> dict[str, str]:
     """Let an allowed widget site read the answer (with the family's cookie)."""
     origin = (request.headers.get("origin") or "").strip().rstrip("/").lower()
@@ -189,7 +196,9 @@ def render_page(request: Request, db: Session, settings: Settings, embed: bool, 
         "notice": words[NOTICES[notice]] if notice in NOTICES else "", "problem": problem, "typed": typed,
         "max_chars": MAX_MESSAGE_CHARS, "talk_to_person": TALK_TO_PERSON, "css_url": CHAT_CSS.url,
         "js_url": CHAT_JS.url, "leave_url": settings.leave_quickly_url,
-        "quiet_seconds": settings.conversation_quiet_seconds,
+        "quiet_seconds": min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds),
+        "shown_hint": words["web_chat_shown_for"].replace(
+            "{minutes}", str(max(1, min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds) // 60))),
     }
     return templates.TemplateResponse(request, "chat.html", context, status_code=status,
                                       headers=page_headers(settings, embed))
@@ -226,7 +235,8 @@ async def chat_form(request: Request, db: Session = Depends(get_db), redis: Redi
     text, choice = str(form.get("text") or ""), str(form.get("choice") or "")
     embed = form.get("embed") == "1"
     token, new_cookie = cookie_token(request)
-    outcome = await chat_reply(db, redis, settings, token, choice or text, now, quick_reply=bool(choice))
+    outcome = await chat_reply(db, redis, settings, token, choice or text, now, quick_reply=bool(choice),
+                               address=client_address(request) if new_cookie else "")
     if outcome.status == 200:
         target = chat_path(embed, "ended" if outcome.earlier_ended else "") + "#latest"
         response: Response = RedirectResponse(target, status_code=303)
@@ -272,7 +282,8 @@ async def post_message(request: Request, db: Session = Depends(get_db), redis: R
     text = body.get("text", "")
     token, new_cookie = cookie_token(request)
     outcome = await chat_reply(db, redis, settings, token, text if isinstance(text, str) else "", now,
-                               quick_reply=body.get("quick_reply") is True)
+                               quick_reply=body.get("quick_reply") is True,
+                               address=client_address(request) if new_cookie else "")
     messages = ([{"text": family_text(db, outcome.problem, "web")}] if outcome.problem
                 else [reply.as_json() for reply in outcome.replies])
     content: dict = {"messages": messages}

@@ -3,6 +3,7 @@ the family has been handed over, pass what they send on to their worker.
 The web page's transcript (api/chat/transcript.py) is kept here too, so a
 reload, or a browser without JavaScript, shows the same chat."""
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -11,10 +12,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from api.chat import transcript
-from api.chat.conversation import conversation_sender, end_episode, episode_is_live, pseudonym
+from api.chat.conversation import conversation_sender, end_episode, episode_is_live, forget_trackers, pseudonym
 from api.chat.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
 from api.chat.starts import note_conversation
 from api.content.service import family_text
+from api.limits import take_chat_turn
+from api.privacy.erasure import finish_erasure, pending_for
 from api.referrals.service import add_family_message, open_referral_for
 from api.settings import Settings
 
@@ -51,14 +54,20 @@ class PageChat:
 
 
 async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token: str, text: str,
-                     now: datetime, quick_reply: bool = False) -> ChatOutcome:
+                     now: datetime, quick_reply: bool = False, address: str = "") -> ChatOutcome:
     """One message from the web chat. `quick_reply`: the text is the payload
-    of a button the family chose (or the talk to a person button)."""
+    of a button the family chose (or the talk to a person button);
+    `address`: where it came from (for the per-address limit)."""
     message = (text or "").strip()
     if not message:
         return ChatOutcome(422, [], "chat_empty")
     if len(message) > MAX_MESSAGE_CHARS:
         return ChatOutcome(422, [], "chat_too_long")
+    try:
+        if not await take_chat_turn(redis, settings, address, cookie_token, int(time.time() // 60)):
+            return ChatOutcome(429, [], "chat_too_fast")
+    except RedisError:
+        return ChatOutcome(503, [], "assistant_unavailable")
     earlier_ended = False
     try:
         hashed = pseudonym(settings.pseudonym_key, cookie_token)
@@ -74,10 +83,18 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
         # Rasa answered with nothing: its action server is down or failed.
         # The family must never be left in silence.
         return ChatOutcome(503, [], "assistant_unavailable", earlier_ended)
+    try:
+        erased = await pending_for(redis, hashed)
+        if erased is not None:  # they just asked us to delete their data: nothing of this turn is kept
+            await finish_erasure(db, redis, erased, now)
+            return ChatOutcome(200, replies, earlier_ended=earlier_ended, shown=shown)
+    except RedisError:
+        pass  # the scheduled job finishes it
     await transcript.append(
         redis, hashed, [transcript.Entry("family", shown)]
         + [transcript.Entry("assistant", reply.text, reply.buttons) for reply in replies],
-        settings.conversation_quiet_seconds, settings.conversation_expiry_seconds)
+        min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds),
+        settings.conversation_expiry_seconds)
     return ChatOutcome(200, replies, earlier_ended=earlier_ended, shown=shown)
 
 
@@ -106,14 +123,15 @@ async def page_chat(redis: Redis, settings: Settings, cookie_token: str) -> Page
 
 
 async def forget_chat(redis: Redis, settings: Settings, cookie_token: str) -> None:
-    """Leave quickly or clear the chat: the transcript and the Rasa episode
-    go (the route also gives the browser a new cookie, so what comes next is
-    not linked to this family). Rasa's tracker of the old episode is never
-    reached again and expires (CONVERSATION_EXPIRY_SECONDS)."""
+    """Leave quickly or clear the chat: the transcript, the Rasa episode and
+    Rasa's trackers of it go (the route also gives the browser a new cookie,
+    so what comes next is not linked to this family)."""
     if len(cookie_token) < 32 or not settings.pseudonym_key:
         return
-    await transcript.forget(redis, pseudonym(settings.pseudonym_key, cookie_token))
+    hashed = pseudonym(settings.pseudonym_key, cookie_token)
+    await transcript.forget(redis, hashed)
     await end_episode(redis, settings.pseudonym_key, cookie_token)
+    await forget_trackers(redis, hashed)
 
 
 async def assistant_messages(db: Session, settings: Settings, sender: str, message: str, channel: str,

@@ -49,3 +49,27 @@ async def health_checks(settings: Settings, redis: Redis, session_factory: sessi
     checks = {name: "ok" if result is True else "down" for name, result in
               (("rasa", rasa), ("actions", actions), ("redis", redis_up), ("database", database))}
     return {"status": "ok" if all(v == "ok" for v in checks.values()) else "degraded", "checks": checks}
+
+
+async def redis_persistence_warning(redis: Redis, may_persist: bool) -> str | None:
+    """Why Redis keeping data on disk is a worry, or None when it is not.
+
+    Redis holds the conversations (encrypted, but a disk copy outlives the
+    expiry and the erasures), so it should keep nothing on disk (`save ""`,
+    `appendonly no`, as docker-compose and `make run` start it) unless the
+    operator says it may (REDIS_MAY_PERSIST=true). Checked at start-up."""
+    if may_persist:
+        return None
+    try:
+        save = (await redis.config_get("save")).get("save", "")
+        appendonly = (await redis.config_get("appendonly")).get("appendonly", "no")
+    except Exception as error:  # noqa: BLE001 - managed Redis often refuses CONFIG
+        return (f"could not check whether Redis keeps data on disk ({type(error).__name__}); "
+                "make sure it does not, or set REDIS_MAY_PERSIST=true")
+    kinds = ([f"snapshots (save {save!r})"] if str(save).strip() else []) + (
+        ["an append-only file"] if str(appendonly).lower() == "yes" else [])
+    if not kinds:
+        return None
+    return ("Redis keeps data on disk (" + " and ".join(kinds) + "): copies of conversations can outlive "
+            "their expiry and erasure. Start it with --save '' --appendonly no, "
+            "or set REDIS_MAY_PERSIST=true if that is intended")

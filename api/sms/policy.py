@@ -34,6 +34,16 @@ def is_reply(kind: str) -> bool:
 
 # --- opt-outs ---
 
+def not_safe_to_text(session: Session, phone_hash: str) -> bool:
+    """The family told us, when asking for a person, that texts to this
+    number are not safe (someone else may read them): no booking text,
+    reminder or notice goes to it either."""
+    from api.referrals.models import Referral
+
+    return bool(session.scalar(select(Referral.id).where(
+        Referral.phone_hash == phone_hash, Referral.safe_to_text.is_(False)).limit(1)))
+
+
 def is_opted_out(session: Session, phone_hash: str) -> bool:
     return bool(session.scalar(select(SmsOptOut.opted_out).where(SmsOptOut.phone_hash == phone_hash)))
 

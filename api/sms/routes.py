@@ -17,7 +17,7 @@ from api.sms.inbound import receive_text
 from api.sms.jobs import install_outbox_dispatch
 from api.sms.runtime import SmsRuntime, make_sync_redis, use_runtime
 from api.sms.sender import record_status
-from api.sms.signature import signature_problem
+from api.sms.signature import SIGNATURE_HEADER, signature_problem
 
 log = logging.getLogger("api.sms")
 router = APIRouter()
@@ -32,6 +32,12 @@ def get_sms_runtime(request: Request) -> SmsRuntime:
 async def _signed_form(request: Request, settings: Settings):
     """The posted form if Twilio signed it, else None (and a log line
     without anything from the request)."""
+    # The signature is looked at before the body is read: no form is parsed
+    # for a request that cannot be Twilio's.
+    if not (settings.twilio_auth_token and settings.public_base_url) or not request.headers.get(SIGNATURE_HEADER):
+        log.warning("sms webhook refused: %s (path %s)", "missing_signature" if settings.twilio_auth_token
+                    else "twilio_not_set_up", request.url.path)
+        return None
     form = await request.form()
     problem = signature_problem(settings.twilio_auth_token, settings.public_base_url, request.url.path,
                                 request.url.query, form, request.headers)

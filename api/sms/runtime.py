@@ -86,7 +86,7 @@ def runtime() -> SmsRuntime:
 
         load_all_models()  # every table, so foreign keys between packages resolve
         settings = get_settings()
-        use_key(settings.data_encryption_key)
+        use_key(settings.data_encryption_key, settings.lookup_hash_key)
         found = SmsRuntime(settings, make_session_factory(make_engine(settings.database_url)),
                            make_sync_redis(settings))
         use_runtime(found)

@@ -40,7 +40,8 @@ from api.sms.gsm import measure, to_gsm7
 from api.sms.models import (DELIVERED, FAILED, HELD, NOT_SENT, QUEUED, SENDING, SENT, SIMULATED, UNDELIVERED,
                             SmsDelivery)
 from api.sms.policy import (OPT_OUT_CONFIRMATION, country_allowed, in_quiet_hours, is_opted_out, is_reply,
-                            next_minute, quiet_hours_end, set_opt_out, take_number, take_overall)
+                            next_minute, not_safe_to_text, quiet_hours_end, set_opt_out, take_number,
+                            take_overall)
 from api.sms.runtime import SmsRuntime, runtime, wall_clock
 
 log = logging.getLogger("api.sms")
@@ -150,6 +151,8 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
 
         if kind != OPT_OUT_CONFIRMATION and is_opted_out(session, number):
             return _finish(session, message, delivery, NOT_SENT, wall, reason="opted_out")
+        if not is_reply(kind) and kind != OPT_OUT_CONFIRMATION and not_safe_to_text(session, number):
+            return _finish(session, message, delivery, NOT_SENT, wall, reason="not_safe_to_text")
         if not country_allowed(settings, phone):
             return _finish(session, message, delivery, NOT_SENT, wall, reason="not_allowed_country")
         if not is_reply(kind) and in_quiet_hours(settings, now) and not _urgent(session, message, now):

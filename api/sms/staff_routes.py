@@ -21,7 +21,7 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from redis.asyncio import Redis
 from sqlalchemy.orm import Session
 
-from api.crypto import normalise_phone, phone_hash
+from api.crypto import EncryptionKeyMissing, cipher, normalise_phone, phone_hash
 from api.db import get_db
 from api.deps import get_redis
 from api.referrals.staff_routes import when
@@ -50,7 +50,11 @@ async def _thread_number(redis: Redis, token: str) -> str | None:
     """The simulated number behind a thread token (never in the URL itself)."""
     if not token or len(token) > 64:
         return None
-    return await redis.get(_thread_key(token))
+    stored = await redis.get(_thread_key(token))
+    try:  # kept encrypted: no Redis key holds a readable phone number
+        return cipher().decrypt(stored) if stored else None
+    except EncryptionKeyMissing:
+        return None
 
 
 def _simulator(request: Request, rt: SmsRuntime, db: Session, number: str | None, token: str, *, error: str = "",
@@ -115,7 +119,7 @@ async def simulator_send(request: Request, number: str = Form(""), text: str = F
     number = normalise_phone(number)
     if current != number:
         thread_token = secrets.token_urlsafe(16)
-    await redis.set(_thread_key(thread_token), number, ex=THREAD_SECONDS)
+    await redis.set(_thread_key(thread_token), cipher().encrypt(number), ex=THREAD_SECONDS)
 
     def send() -> None:
         received = receive_text(db, rt, "SM" + secrets.token_hex(16), number, text, 0, "simulator")

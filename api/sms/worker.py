@@ -4,6 +4,8 @@
                                       texts with the assistant, send texts
     python -m api.sms.worker --cron   rq's cron scheduler: queues the upkeep
                                       job (api.sms.upkeep) every few seconds
+                                      and the retention job
+                                      (api.privacy.retention) every hour
 
 Workers are rq SimpleWorkers in an rq WorkerPool: each runs its jobs in its
 own process (no fork per job), with its own database connections.
@@ -16,10 +18,23 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.worker_pool import WorkerPool
 
+from api.privacy.erasure import finish_erasures_job
+from api.privacy.retention import RETENTION_EVERY_SECONDS, retention_job
 from api.settings import get_settings
 from api.sms.jobs import install_outbox_dispatch
 from api.sms.runtime import QUEUES, UPKEEP_QUEUE, make_sync_redis
 from api.sms.upkeep import UPKEEP_EVERY_SECONDS, upkeep_job
+
+
+def make_scheduler(connection) -> CronScheduler:
+    """The one scheduler: SMS upkeep every few seconds, retention hourly."""
+    scheduler = CronScheduler(connection=connection, logging_level="WARNING")
+    scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
+    # The retention schedule (api/privacy/retention.py).
+    scheduler.register(retention_job, UPKEEP_QUEUE, interval=RETENTION_EVERY_SECONDS, job_timeout=1800)
+    # A family's own "delete my data", finished once their reply has gone.
+    scheduler.register(finish_erasures_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
+    return scheduler
 
 
 def main() -> None:  # pragma: no cover - process wiring around tested functions
@@ -32,9 +47,7 @@ def main() -> None:  # pragma: no cover - process wiring around tested functions
     connection = make_sync_redis(settings)
     if args.cron:
         logging.getLogger("rq.cron").setLevel(logging.WARNING)  # not a line every few seconds
-        scheduler = CronScheduler(connection=connection, logging_level="WARNING")
-        scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
-        scheduler.start()
+        make_scheduler(connection).start()
         return
     install_outbox_dispatch()  # replies committed by a job are sent at once
     pool = WorkerPool(list(QUEUES), connection=connection, num_workers=max(1, settings.sms_workers),

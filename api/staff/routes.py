@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from math import ceil
 
 from fastapi import APIRouter, Depends, FastAPI, Form, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from redis.asyncio import Redis
@@ -68,11 +69,19 @@ HOME_LINKS: list[HomeLink] = [
     HomeLink("What families told us", "/staff/feedback", ("manager", "admin"),
              "Answers to \"Did we help?\", a few days after a request was closed."),
     HomeLink("Audit log", "/staff/audit", ("admin",), "Who did what, and when."),
+    HomeLink("One family's data", "/staff/families", ("admin",),
+             "Find one family by phone number or reference: download all we hold about them, or erase it."),
 ]
 
 
 def _failures_key(email_hash: str) -> str:
     return f"staff:login-failures:{email_hash}"
+
+
+def _address_key(settings: Settings, address: str) -> str:
+    """Attempts from one address, under a keyed hash (no address kept in Redis)."""
+    hashed = hmac.new((settings.pseudonym_key or "staff").encode(), address.encode(), "sha256").hexdigest()
+    return f"staff:login-failures:address:{hashed[:32]}"
 
 
 def _login_page(request: Request, token: str, next_path: str, email: str = "", error: str = "",
@@ -105,27 +114,38 @@ async def login(request: Request, email: str = Form(""), password: str = Form(""
     email_hash = keyed_email_hash(settings, email)
     failures_key = _failures_key(email_hash)
 
-    failures = int(await redis.get(failures_key) or 0)
-    if failures >= settings.staff_login_attempts:
+    # An attempt is counted before the password is checked (INCR is atomic),
+    # so a burst of guesses at once cannot all slip under the limit; per
+    # email, and per address so one machine cannot try every account.
+    address_key = _address_key(settings, request.client.host if request.client else "")
+    async with redis.pipeline(transaction=True) as pipe:
+        pipe.incr(failures_key)
+        pipe.incr(address_key)
+        attempts, address_attempts = await pipe.execute()
+    for name, count in ((failures_key, attempts), (address_key, address_attempts)):
+        if count == 1:  # the first attempt starts the lockout window
+            await redis.expire(name, settings.staff_lockout_seconds)
+    if attempts > settings.staff_login_attempts or address_attempts > settings.staff_login_attempts_per_address:
         record_audit(db, None, "login_locked_out", email_hash=email_hash)
         db.commit()
         return _login_page(request, csrf_token, next_path, email, LOCKED_OUT, status_code=429)
 
     staff = db.scalar(select(StaffUser).where(StaffUser.email == email)) if email else None
-    ok = verify_password(staff.password_hash if staff else None, password)
+    # Password hashing is slow on purpose: off the event loop, so a flood of
+    # logins cannot stall chat and texts.
+    ok = await run_in_threadpool(verify_password, staff.password_hash if staff else None, password)
     if not ok or staff is None or not staff.active:
-        await redis.incr(failures_key)
-        await redis.expire(failures_key, settings.staff_lockout_seconds)
         record_audit(db, None, "login_failed", email_hash=email_hash)
         db.commit()
         log.info("staff login failed")
         return _login_page(request, csrf_token, next_path, email, WRONG_DETAILS, status_code=400)
 
     await redis.delete(failures_key)
+    await redis.decr(address_key)  # a right password does not count against the address
     await end_session(redis, request.cookies.get(COOKIE))  # never carry an old session over
     session = await start_session(redis, staff.id, settings.staff_session_idle_seconds)
     if needs_rehash(staff.password_hash):
-        staff.password_hash = hash_password(password)
+        staff.password_hash = await run_in_threadpool(hash_password, password)
     staff.last_login_at = utc_now()
     record_audit(db, staff, "login", "staff_user", staff.id)
     db.commit()

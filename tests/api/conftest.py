@@ -25,12 +25,17 @@ from api.main import create_app
 from api.seed import seed_all
 from api.settings import REPO_ROOT, Settings
 from tests.support.http import QuietHandler
+from tests.support.parts import part_missing
 from tests.support.ports import unused_port
 
 POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 # TEST_REDIS_DB lets two test runs on one machine keep apart.
 REDIS_TEST_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 ACTIONS_TOKEN = "test-actions-token"
+# The tests use the Redis the app would (REDIS_HOST, REDIS_PORT, REDIS_PASSWORD
+# from the environment or .env): on a laptop with no Redis of its own, the
+# fallback one `make test` starts on its own port.
+APP = Settings()
 PSEUDONYM_KEY = "test-pseudonym-key"
 
 
@@ -60,7 +65,7 @@ def database_url(request, tmp_path_factory) -> Iterator[str]:
         try:
             admin = psycopg.connect(plain, autocommit=True, connect_timeout=3)
         except psycopg.OperationalError as error:
-            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
+            part_missing("postgresql", f"PostgreSQL not reachable at {POSTGRES_URL}: {error}")
         schema = f"api_test_{secrets.token_hex(4)}"
         admin.execute(f'CREATE SCHEMA "{schema}"')
         url = _postgres_schema_url(schema)
@@ -143,11 +148,12 @@ def fake_actions() -> Iterator[Recorder]:
 
 @pytest.fixture
 def test_redis() -> Iterator[redis.Redis]:
-    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_TEST_DB, decode_responses=True)
+    client = redis.Redis(host=APP.redis_host, port=APP.redis_port, password=APP.redis_password or None,
+                         db=REDIS_TEST_DB, decode_responses=True)
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+        part_missing("redis", f"Redis is not running on {APP.redis_host}:{APP.redis_port}")
     client.flushdb()
     yield client
     client.flushdb()
@@ -156,7 +162,8 @@ def test_redis() -> Iterator[redis.Redis]:
 
 def make_settings(database_url: str, **overrides) -> Settings:
     values = dict(
-        database_url=database_url, redis_db=REDIS_TEST_DB, actions_api_token=ACTIONS_TOKEN,
+        database_url=database_url, redis_host=APP.redis_host, redis_port=APP.redis_port,
+        redis_password=APP.redis_password, redis_db=REDIS_TEST_DB, actions_api_token=ACTIONS_TOKEN,
         pseudonym_key=PSEUDONYM_KEY, rasa_url=f"http://127.0.0.1:{unused_port()}",
         actions_url=f"http://127.0.0.1:{unused_port()}", rasa_timeout_seconds=5, health_timeout_seconds=1,
         data_dir=REPO_ROOT / "data",

@@ -101,3 +101,14 @@ def test_the_log_has_no_message_text(make_client, fake_rasa, caplog):
     lines = [r.getMessage() for r in caplog.records if r.name == "api.chat"]
     assert len(lines) == 1 and "status=200" in lines[0]
     assert "secret" not in caplog.text
+
+
+def test_the_chat_shows_again_in_this_browser_only_for_a_short_time_and_says_so(make_client, fake_rasa, test_redis):
+    client = make_client(rasa_url=fake_rasa.url, data_encryption_key="test-data-encryption-key",
+                         web_chat_shown_seconds=1800)
+    client.post("/chat/messages", json={"text": "my worry about money"})
+    [name] = test_redis.keys("chat:transcript:*")
+    assert 0 < test_redis.ttl(name) <= 1800  # not the day-long quiet time
+    page = client.get("/chat").text
+    assert "my worry about money" in page
+    assert "This chat shows here again for 30 minutes after your last message." in page

@@ -170,3 +170,23 @@ def test_a_stop_from_one_number_does_not_stop_another(client, twilio):
     run_jobs()
     assert bodies(twilio) == [STOPPED]
     assert len(twilio.to(OTHER_FAMILY)) == 1
+
+
+def test_not_safe_to_text_told_to_a_worker_holds_for_booking_texts_too(client, twilio, session_factory):
+    from tests.api.referral_helpers import PAYLOAD, new_key
+    from api.referrals.service import create_referral
+
+    with session_factory() as session:
+        create_referral(session, {**PAYLOAD, "contact": {**PAYLOAD["contact"], "phone": FAMILY, "method": "call",
+                                                         "safe_to_text": False}}, new_key(), MONDAY_10AM)
+    book_tuesday(session_factory)
+    send_reminders(session_factory)
+    run_jobs()
+    [(reminder, delivery)] = outbox(session_factory, "booking_reminder")
+    assert (reminder.status, delivery.reason) == ("not_sent", "not_safe_to_text")
+    assert bodies(twilio) == []
+    # A reply to the family's own text still goes: they texted us from that phone.
+    text_in(client, "help")
+    run_jobs()
+    assert len(bodies(twilio)) == 1
+

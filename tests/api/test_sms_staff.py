@@ -54,7 +54,7 @@ def simulate(client, token: str, text: str, number: str = "07700 900123", thread
                                                      "thread_token": thread_token}, follow_redirects=False)
 
 
-def test_a_whole_text_conversation_in_the_simulator(laptop, fake_rasa, twilio, session_factory):
+def test_a_whole_text_conversation_in_the_simulator(laptop, fake_rasa, twilio, session_factory, test_redis):
     token = sign_in(laptop, make_staff(session_factory, "front_door"))
     page = laptop.get("/staff/sms-simulator")
     assert page.status_code == 200 and "Family's phone number" in page.text
@@ -64,6 +64,8 @@ def test_a_whole_text_conversation_in_the_simulator(laptop, fake_rasa, twilio, s
     location = response.headers["location"]
     assert "7700" not in location  # the number never goes in a URL
     thread_token = location.split("thread_token=")[1].split("#")[0]
+    kept = [test_redis.get(key) or "" for key in test_redis.scan_iter(match="sms:simulator:*")]
+    assert kept and not any("7700" in value for value in kept)  # Redis keeps the number encrypted
     [row] = inbound_rows(session_factory)
     assert (row.source, row.phone, row.state) == ("simulator", FAMILY, "queued")
 

@@ -140,3 +140,14 @@ def test_a_repeated_message_sid_is_answered_once(sms_app, fake_rasa, twilio, ses
     assert len(inbound_rows(session_factory)) == 1
     assert len(fake_rasa.received) == 1
     assert len(twilio.messages) == 1
+
+
+def test_an_unknown_signature_algorithm_is_refused_not_an_error(sms_app, session_factory):
+    client = sms_app()
+    fields = inbound_fields(FAMILY, "hello")
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(PUBLIC + "/sms/inbound", fields)
+    for settings_header in ("algorithm=HMAC_MD99", "algorithm=hmac_sha1;drop", "algorithm=SHA-256 "):
+        response = client.post("/sms/inbound", data=fields, headers={
+            "X-Twilio-Signature": signature, "X-Twilio-Webhooks-Signature-Settings": settings_header})
+        assert response.status_code == 403, settings_header
+    assert inbound_rows(session_factory) == []

@@ -76,9 +76,9 @@ def test_seeding_demo_staff_twice_keeps_one_account_each_and_the_password(db):
         seed_staff(db, people, "")
 
 
-def test_seed_adds_no_staff_without_a_demo_password(tmp_path):
+def test_seed_adds_demo_staff_only_in_demo_mode_with_a_demo_password(tmp_path):
     url = f"sqlite:///{tmp_path / 'seed.db'}"
-    env = {**os.environ, "DATABASE_URL": url, "DEMO_STAFF_PASSWORD": ""}
+    env = {**os.environ, "DATABASE_URL": url, "DEMO_MODE": "true", "DEMO_STAFF_PASSWORD": ""}
     for args in (["-m", "alembic", "upgrade", "head"], ["-m", "api.seed"]):
         subprocess.run([sys.executable, *args], cwd=REPO_ROOT, env=env, check=True, capture_output=True, timeout=120)
     from api.db import make_engine, make_session_factory
@@ -86,7 +86,16 @@ def test_seed_adds_no_staff_without_a_demo_password(tmp_path):
     with make_session_factory(engine)() as session:
         assert session.scalars(select(StaffUser)).all() == []
     engine.dispose()
-    env["DEMO_STAFF_PASSWORD"] = "a demo password for tests"
+    # A password alone is not enough: a real site's reseed must never create
+    # (or reset the password of) the demo accounts.
+    env.update(DEMO_STAFF_PASSWORD="a demo password for tests", DEMO_MODE="false")
+    subprocess.run([sys.executable, "-m", "api.seed"], cwd=REPO_ROOT, env=env, check=True, capture_output=True,
+                   timeout=120)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session:
+        assert session.scalars(select(StaffUser)).all() == []
+    engine.dispose()
+    env["DEMO_MODE"] = "true"
     subprocess.run([sys.executable, "-m", "api.seed"], cwd=REPO_ROOT, env=env, check=True, capture_output=True,
                    timeout=120)
     engine = make_engine(url)

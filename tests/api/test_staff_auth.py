@@ -144,6 +144,26 @@ def test_repeated_failures_lock_the_email_out(make_client, session_factory):
     assert login(client, other.email).status_code == 303
 
 
+def test_one_address_trying_many_emails_is_locked_out_too(make_client, session_factory, test_redis):
+    client = make_client(staff_login_attempts=3, staff_login_attempts_per_address=4)
+    staff = make_staff(session_factory, "worker")
+    for guess in range(4):  # a different email each time: no one email reaches its limit
+        assert login(client, f"guess{guess}@fernbridge.example", "wrong").status_code == 400
+    locked = login(client, staff.email)
+    assert locked.status_code == 429 and "Wait 10 minutes" in locked.text
+    assert not any("testclient" in key for key in test_redis.keys("staff:login-failures:*"))  # no address kept
+
+
+def test_a_burst_of_guesses_at_once_cannot_slip_under_the_limit(make_client, session_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    clients = [make_client(staff_login_attempts=3) for _ in range(8)]  # eight browsers at once
+    staff = make_staff(session_factory, "worker")
+    with ThreadPoolExecutor(8) as pool:
+        codes = list(pool.map(lambda client: login(client, staff.email, "wrong").status_code, clients))
+    assert codes.count(400) == 3 and codes.count(429) == 5
+
+
 def test_lockout_lasts_ten_minutes_by_default(make_client, session_factory, test_redis):
     client = make_client()
     staff = make_staff(session_factory, "worker")

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 import redis
 
+from tests.support.parts import part_missing
 from tests.support.stack import Stack, prepare_database, stack_env
 
 REPO = Path(__file__).resolve().parents[2]
@@ -37,7 +38,7 @@ class Site:
 def site(tmp_path_factory) -> Iterator[Site]:
     """The api on a free loopback port, with the demo staff seeded."""
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+        part_missing("browser", "browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     workdir = tmp_path_factory.mktemp("browser")
     env = stack_env(workdir, REDIS_DB)
     client = redis.Redis(host=env["REDIS_HOST"], port=int(env["REDIS_PORT"]), db=REDIS_DB,
@@ -45,7 +46,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.skip(f"Redis is not running on {env['REDIS_HOST']}:{env['REDIS_PORT']}")
+        part_missing("redis", f"Redis is not running on {env['REDIS_HOST']}:{env['REDIS_PORT']}")
     client.flushdb()
     prepare_database(env)
     # The api alone: Rasa and the action server are not needed for staff pages.

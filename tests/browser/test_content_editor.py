@@ -15,6 +15,7 @@ import httpx
 import pytest
 
 from tests.browser.conftest import CHROMIUM, axe_violations, describe, screenshot
+from tests.support.parts import part_missing
 from tests.support.stack import MODEL, start_stack
 
 COMMS = "comms@fernbridge.example"  # Rosie Hart
@@ -28,7 +29,7 @@ NEW_WEB = "You are very welcome. We are here day and night if you need us again.
 def stack(tmp_path_factory):
     """The whole front door, for this module only (stopped before other browser tests run)."""
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium")
+        part_missing("browser", "browser tests need Debian's chromium at /usr/bin/chromium")
     if not MODEL.exists():
         pytest.fail("No trained model: `make test` trains one before the tests run.")
     running = start_stack(tmp_path_factory.mktemp("editor-stack"), REDIS_DB)

@@ -24,6 +24,7 @@ import redis
 import yaml
 
 from tests.browser.conftest import CHROMIUM, REDIS_DB, axe_violations, describe, screenshot
+from tests.support.parts import part_missing
 from tests.support.scripted_rasa import ScriptedRasa, StaticPages, reply
 from tests.support.stack import MODEL, Stack, prepare_database, stack_env, start_stack
 
@@ -107,7 +108,7 @@ def host_page(api_url: str) -> str:
 @pytest.fixture(scope="module")
 def chat_site(tmp_path_factory) -> Iterator[ChatSite]:
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+        part_missing("browser", "browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     # "Leave quickly" goes to a neutral page on loopback here (a redirect
     # to the real default, LEAVE_QUICKLY_URL, would leave the machine).
     neutral_page = "<!doctype html><html lang='en'><title>Weather</title><h1>Weather</h1></html>"
@@ -127,7 +128,7 @@ def chat_site(tmp_path_factory) -> Iterator[ChatSite]:
 def real_stack(tmp_path_factory) -> Iterator[Stack]:
     """Rasa with the trained model, the action server and the api."""
     if not CHROMIUM.exists():
-        pytest.skip("browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
+        part_missing("browser", "browser tests need Debian's chromium at /usr/bin/chromium (apt-get install chromium)")
     if not MODEL.exists():
         pytest.fail("No trained model: `make test` trains one before the tests run.")
     client = redis.Redis(host=os.environ.get("REDIS_HOST", "127.0.0.1"),

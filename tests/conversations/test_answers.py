@@ -24,7 +24,9 @@ from tests.support.handover import OFFER, flat
         ("been feeling really low and lonely lately", "low_mood"),
         ("how do i register my babys birth", "register_birth"),
         ("is it free and can dads come too", "who_can_come"),
-        ("who sees what i tell you and can u delete it", "privacy"),
+        ("who sees what i tell you", "privacy"),
+        # Asking to delete is "delete my data": asked to confirm first.
+        ("who sees what i tell you and can u delete it", "delete_my_data_check"),
         ("what's the football score", "cannot_help"),
     ],
 )

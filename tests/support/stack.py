@@ -113,11 +113,16 @@ def stack_env(workdir: Path, redis_db: int, **overrides: str) -> dict:
         "RASA_TOKEN": secrets.token_hex(16),
         "ACTIONS_API_TOKEN": secrets.token_hex(16),
         "PSEUDONYM_KEY": secrets.token_hex(16),
+        "DEMO_MODE": "true",
         "DEMO_STAFF_PASSWORD": secrets.token_urlsafe(12),
         "DATA_ENCRYPTION_KEY": secrets.token_hex(32),
         "CONVERSATION_QUIET_SECONDS": "86400",
         "CONVERSATION_EXPIRY_SECONDS": "3600",
         "SANIC_HOST": "127.0.0.1",
+        "RASA_TELEMETRY_ENABLED": "false",
+        # Every test's family chats from 127.0.0.1: no per-address limit here
+        # (tests/api/test_limits.py checks it).
+        "CHAT_MAX_PER_MINUTE_PER_ADDRESS": "1000000",
         "TF_CPP_MIN_LOG_LEVEL": "2",
     })
     env.update(overrides)

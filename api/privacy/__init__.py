@@ -1,0 +1,1 @@
+"""Personal data: erasure, export (subject access) and retention."""
