@@ -24,6 +24,8 @@ from api.referrals.staff_routes import router as referrals_staff_router
 from api.settings import Settings, get_settings
 from api.sms.routes import install_sms
 from api.staff.routes import install_staff
+from api.teaching.internal_routes import router as teaching_internal_router
+from api.teaching.staff_routes import router as teaching_staff_router
 from api.unanswered.internal_routes import router as unanswered_internal_router
 from api.unanswered.staff_routes import router as unanswered_staff_router
 
@@ -64,7 +66,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(referrals_staff_router)
     app.include_router(bookings_internal_router)
     app.include_router(bookings_staff_router)
+    app.include_router(teaching_staff_router)  # before the editor's: /staff/content/teach, /topics
     app.include_router(editor_router)
+    app.include_router(teaching_internal_router)
     app.include_router(unanswered_internal_router)
     app.include_router(unanswered_staff_router)
     app.include_router(health_router)

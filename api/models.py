@@ -12,3 +12,4 @@ def load_all_models() -> None:
     import api.chat.models  # noqa: F401
     import api.unanswered.models  # noqa: F401
     import api.sms.models  # noqa: F401
+    import api.teaching.models  # noqa: F401
