@@ -14,6 +14,7 @@ Each check says what it found in plain words, and what failed.
 from dataclasses import asdict, dataclass
 
 MAX_F1_DROP = 0.01
+TAUGHT_PREFIX = "taught_"  # as api/teaching/service.py names a taught question's intent
 SHOWN = 5
 
 
@@ -31,10 +32,13 @@ class GateResult:
     checks: list[Check]
     new_f1: float
     live_f1: float
+    # For each question comms taught: [ways of asking it never saw that the
+    # new model understood, how many it was asked]. Shown, not a check.
+    taught: dict[str, list[int]]
 
     def as_dict(self) -> dict:
         return {"passed": self.passed, "new_f1": self.new_f1, "live_f1": self.live_f1,
-                "checks": [asdict(c) for c in self.checks]}
+                "checks": [asdict(c) for c in self.checks], "taught": self.taught}
 
 
 def macro_f1(rows: list[list[str]]) -> float:
@@ -94,4 +98,10 @@ def judge(new: dict, live: dict) -> GateResult:
               Check("false_alarms", not new_alarms, alarm_words, [f'"{t}"' for t in new_alarms[:SHOWN]])]
     if not crises:  # nothing to compare with is never a pass
         checks[1] = Check("crisis", False, "Crisis messages: there were none to check the new model with.", [])
-    return GateResult(all(c.passed for c in checks), checks, new_f1, live_f1)
+    taught: dict[str, list[int]] = {}
+    for _, want, got in new.get("nlu", []):
+        if want.startswith(TAUGHT_PREFIX):
+            counts = taught.setdefault(want, [0, 0])
+            counts[0] += want == got
+            counts[1] += 1
+    return GateResult(all(c.passed for c in checks), checks, new_f1, live_f1, taught)

@@ -58,7 +58,7 @@ def _teach_page(request: Request, db: Session, staff: StaffUser, settings: Setti
         "topics": service.topics(db), "counts": {intent: len(rows) for intent, rows in taught.items()},
         "waiting": export.additions(db).count, "current": current, "runs": training.recent_runs(db),
         "live": found, "can_edit": staff.role in EDITORS, "notice": notice, "errors": errors or [],
-        "when": when, "minimum": service.MIN_EXAMPLES,
+        "when": when, "minimum": service.MIN_EXAMPLES, "names": {t.intent: t.name for t in service.topics(db)},
     }, staff=staff, status_code=status_code)
 
 

@@ -255,10 +255,16 @@ def test_macro_f1_is_the_mean_of_each_question_s_f1():
     assert macro_f1(rows) == pytest.approx(2 / 3)
 
 
-def test_the_gate_passes_a_model_as_good_as_the_live_one():
-    result = judge(evaluation(), evaluation())
+def test_the_gate_passes_a_model_as_good_as_the_live_one_and_counts_what_it_learned():
+    new = evaluation()
+    new["nlu"] += [["toys to borrow", "taught_toy_library", "taught_toy_library"],
+                   ["lend toys", "taught_toy_library", "whats_on"]]
+    live = evaluation()
+    live["nlu"] += [["toys to borrow", "taught_toy_library", "whats_on"], ["lend toys", "taught_toy_library", "whats_on"]]
+    result = judge(new, live)
     assert result.passed and [c.passed for c in result.checks] == [True, True, True]
     assert "None is missed." in result.checks[1].words
+    assert result.taught == {"taught_toy_library": [1, 2]}
 
 
 def test_the_gate_fails_a_model_that_understands_less_and_says_what_it_got_wrong():
@@ -353,12 +359,17 @@ def test_a_model_that_passes_the_gate_goes_live_and_rasa_pulls_it(comms, session
     assert client.get("/internal/model", headers={**AUTH, "If-None-Match": etag}).status_code == 304
     assert client.get("/internal/model").status_code == 401
 
-    run = run_with(session_factory, settings, evaluation(), evaluation())
+    add_question(client, token)
+    learned = evaluation()
+    learned["nlu"] += [["where can i borrow toys", "taught_toy_library", "taught_toy_library"]]
+    run = run_with(session_factory, settings, learned, evaluation())
     assert run.status == "live" and run.is_live and run.gate["passed"] and run.percent == 100
     pulled = client.get("/internal/model", headers={**AUTH, "If-None-Match": etag})
     assert pulled.status_code == 200 and pulled.content == b"a new model" and pulled.headers["etag"] != etag
     page = client.get("/staff/content/teach").text
     assert "Passed the checks and went live" in page and "Live now" in page and "None is missed." in page
+    assert ('New question "Toy library": the new model understood 1 of 1 ways of asking it that it never saw.'
+            in html.unescape(page))
 
     response = client.post("/staff/content/teach/go-back", data={"csrf_token": token}, follow_redirects=False)
     assert response.status_code == 303
