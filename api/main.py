@@ -18,6 +18,7 @@ from api.db import make_engine, make_session_factory
 from api.deps import make_redis
 from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
+from api.internal.contract import install_internal_errors
 from api.internal.routes import router as internal_router
 from api.referrals.internal_routes import router as referrals_internal_router
 from api.referrals.staff_routes import router as referrals_staff_router
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health_router)
     install_sms(app)
     install_staff(app)
+    install_internal_errors(app)
     return app
 
 

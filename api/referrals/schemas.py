@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
+from api.internal.contract import explain_error
+
 MAX_FAMILY_WORDS = 1000
 MAX_TRANSCRIPT_LINES = 500
 MAX_LINE_CHARS = 2000
@@ -99,10 +101,5 @@ class FamilyMessageIn(_In):
 
 
 def explain(error: ValidationError) -> str:
-    """"contact.phone: Field required; family_words: String should have at
-    most 1000 characters" (field names only: never the values sent)."""
-    parts = []
-    for item in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(step) for step in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+    """Which fields are wrong, in the /internal error shape (api/internal/contract.py)."""
+    return explain_error(error)

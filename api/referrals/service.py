@@ -115,7 +115,7 @@ def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
     raise ReferralInvalid("hub or postcode: give one, so we know which hub to ask")
 
 
-def validate_referral(data: object) -> ReferralIn:
+def validate_referral(data: ReferralIn | dict) -> ReferralIn:
     """Parse and check the action server's JSON; ReferralInvalid / ReferralRefused."""
     try:
         parsed = ReferralIn.model_validate(data)
@@ -129,7 +129,7 @@ def validate_referral(data: object) -> ReferralIn:
     return parsed
 
 
-def create_referral(session: Session, data: object, idempotency_key: str, now: datetime) -> CreatedReferral:
+def create_referral(session: Session, data: ReferralIn | dict, idempotency_key: str, now: datetime) -> CreatedReferral:
     """Make a referral from the family's consent and details, assign it to
     a worker, and say when they will get in touch.
 
