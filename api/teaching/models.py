@@ -42,6 +42,9 @@ class TaughtExample(Base):
     source: Mapped[str] = mapped_column(String(20))
     group_id: Mapped[int | None] = mapped_column(
         ForeignKey("unanswered_groups.id", ondelete="SET NULL"), nullable=True, default=None, index=True)
+    # A family's message: its pseudonymous conversation id, so erasing the
+    # family's data reaches it too (api/unanswered/service.py erase_conversations).
+    conversation_id: Mapped[str | None] = mapped_column(String(200), nullable=True, default=None, index=True)
     added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     added_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("staff_users.id", ondelete="SET NULL"), nullable=True, default=None)

@@ -252,7 +252,8 @@ def teach_from_group(db: Session, group: UnansweredGroup, intent: str, staff: St
         if text and text.lower() not in known:
             known.add(text.lower())
             db.add(TaughtExample(intent=intent, text=text, source="unanswered", group_id=group.id,
-                                 added_at=now.astimezone(timezone.utc), added_by_id=staff.id))
+                                 conversation_id=message.conversation_id, added_at=now.astimezone(timezone.utc),
+                                 added_by_id=staff.id))
             added += 1
     db.flush()
     return added

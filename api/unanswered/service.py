@@ -10,11 +10,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.crypto import cipher
 from api.staff.models import StaffUser
+from api.teaching.models import TaughtExample
 from api.unanswered.grouping import best_match, word_stems
 from api.unanswered.masking import mask_personal_details
 from api.unanswered.models import GROUP_STATUSES, UnansweredGroup, UnansweredMessage
@@ -119,7 +120,10 @@ def mark_group(db: Session, group: UnansweredGroup, staff: StaffUser, status: st
 
 def erase_conversations(db: Session, family_key: str) -> int:
     """Delete every kept message of one family (all conversation ids that
-    start with `family_key`-); empty groups go too. For erasure requests."""
+    start with `family_key`-), and any of them comms taught the assistant
+    with; empty groups go too. For erasure requests."""
+    db.execute(delete(TaughtExample).where(
+        TaughtExample.conversation_id.startswith(f"{family_key}-", autoescape=True)))
     return _delete_messages(db, list(db.scalars(select(UnansweredMessage).where(
         UnansweredMessage.conversation_id.startswith(f"{family_key}-", autoescape=True)))))
 

@@ -174,6 +174,26 @@ def test_marking_a_group_answered_teaches_its_messages_and_putting_it_back_untac
     assert "Ways families ask it (11)" in client.get("/staff/content/topics/taught_toy_library").text
 
 
+def test_erasing_a_family_removes_what_their_messages_taught(comms, session_factory, make_client):
+    from api.unanswered.service import erase_conversations
+
+    client, token = comms
+    family = make_client(now=NOW, data_encryption_key=TEST_DATA_KEY)
+    for said, conversation in (("what time does riverside shut tonight", "aaaa-1"),
+                               ("what time does riverside shut on friday", "bbbb-1")):
+        body = {"conversation_id": conversation, "channel": "web", "text": said, "intent": "opening_hours",
+                "confidence": 0.4, "reason": "low_confidence", "entities": []}
+        assert family.post("/internal/unanswered", json=body, headers=AUTH).status_code == 201
+    with session_factory() as session:
+        group_id = session.scalar(select(UnansweredGroup.id))
+    client.post(f"/staff/unanswered/groups/{group_id}", data={
+        "status": "answered", "answer_key": "hours_open", "csrf_token": token})
+    with session_factory() as session, session.begin():
+        erase_conversations(session, "aaaa")
+    with session_factory() as session:
+        assert [e.text for e in session.scalars(select(TaughtExample))] == ["what time does riverside shut on friday"]
+
+
 def test_a_group_answered_by_a_shipped_answer_teaches_that_question(comms, session_factory, make_client):
     client, token = comms
     family = make_client(now=NOW, data_encryption_key=TEST_DATA_KEY)

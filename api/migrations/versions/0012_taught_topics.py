@@ -32,6 +32,7 @@ def upgrade() -> None:
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('source', sa.String(length=20), nullable=False),
     sa.Column('group_id', sa.Integer(), nullable=True),
+    sa.Column('conversation_id', sa.String(length=200), nullable=True),
     sa.Column('added_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('added_by_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['group_id'], ['unanswered_groups.id'],
@@ -42,6 +43,7 @@ def upgrade() -> None:
     )
     op.create_index(op.f('ix_taught_examples_intent'), 'taught_examples', ['intent'], unique=False)
     op.create_index(op.f('ix_taught_examples_group_id'), 'taught_examples', ['group_id'], unique=False)
+    op.create_index(op.f('ix_taught_examples_conversation_id'), 'taught_examples', ['conversation_id'], unique=False)
 
 
 def downgrade() -> None:
