@@ -218,10 +218,12 @@ def train_and_check(run_id: int, settings: Settings, session_factory: sessionmak
 
 def run_training_job(run_id: int) -> str:  # pragma: no cover - process wiring around train_and_check
     """The rq job: one training run, in the worker process."""
+    from api.crypto import use_key
     from api.db import make_engine, make_session_factory
     from api.settings import get_settings
 
     settings = get_settings()
+    use_key(settings.data_encryption_key)  # examples from families are encrypted at rest
     engine = make_engine(settings.database_url)
     try:
         return train_and_check(run_id, settings, make_session_factory(engine)).status

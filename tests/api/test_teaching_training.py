@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
+from api.crypto import use_key
 from api.db import make_engine, make_session_factory
 from api.settings import REPO_ROOT
 from api.staff.models import StaffUser
@@ -19,6 +20,7 @@ from api.teaching.models import TaughtExample, TrainingRun
 from api.teaching.training import train_and_check
 from tests.api.conftest import make_settings, migrate
 from tests.api.content_editor_helpers import NOW
+from tests.api.referral_helpers import TEST_DATA_KEY
 from tests.api.test_teaching import SMS, WAYS, WEB
 
 MODEL = REPO_ROOT / "models" / "current.tar.gz"
@@ -32,6 +34,7 @@ pytestmark = pytest.mark.skipif(not MODEL.exists() or not RASA.exists(),
 
 
 def test_a_taught_question_is_learned_checked_by_the_gate_and_goes_live_only_if_it_passes(tmp_path):
+    use_key(TEST_DATA_KEY)  # as the worker does: examples are encrypted at rest
     url = f"sqlite:///{tmp_path / 'teach.db'}"
     migrate(url)
     engine = make_engine(url)
