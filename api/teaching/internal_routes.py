@@ -3,9 +3,10 @@
 Every Rasa server polls it (`models:` in endpoints.yml, with the bearer
 token): it sends the ETag of the model it runs in `If-None-Match`; the
 answer is 304 while that is still the live model, else 200 with the live
-model (a .tar.gz) and its ETag (the file's sha256). Rasa loads a new model
-beside the old one and switches when it is ready, so no conversation is
-dropped and nothing restarts.
+model (a .tar.gz) and its ETag (the file's sha256). Rasa switches with no
+restart and no conversation lost (its trackers are in Redis); while it
+loads the new model (Rasa 3.6 does that on its event loop) it answers
+nothing, so a turn at that moment waits (docs/contracts.md).
 """
 
 from fastapi import APIRouter, Depends, Header
