@@ -57,6 +57,8 @@ def test_a_taught_question_is_learned_checked_by_the_gate_and_goes_live_only_if_
 
     assert run.status in ("live", "not_live"), run.problem
     gate = run.gate
+    print(f"\nquality gate: new macro F1 {gate['new_f1']}, live {gate['live_f1']}, passed {gate['passed']}, "
+          f"taught {gate['taught']}, {run.problem}")
     # The new question was learned from the ways comms typed, and understood
     # in ways of asking it never saw.
     right, asked = gate["taught"]["taught_toy_library"]
