@@ -19,6 +19,7 @@ from api.deps import make_redis
 from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
 from api.health.service import redis_persistence_warning
+from api.internal.contract import install_internal_errors
 from api.internal.routes import router as internal_router
 from api.limits import BodyLimit
 from api.privacy.internal_routes import router as privacy_internal_router
@@ -31,6 +32,8 @@ from api.reports.staff_routes import router as reports_staff_router
 from api.settings import Settings, get_settings
 from api.sms.routes import install_sms
 from api.staff.routes import install_staff
+from api.teaching.internal_routes import router as teaching_internal_router
+from api.teaching.staff_routes import router as teaching_staff_router
 from api.unanswered.internal_routes import router as unanswered_internal_router
 from api.unanswered.staff_routes import router as unanswered_staff_router
 
@@ -76,7 +79,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(reports_staff_router)
     app.include_router(bookings_internal_router)
     app.include_router(bookings_staff_router)
+    app.include_router(teaching_staff_router)  # before the editor's: /staff/content/teach, /topics
     app.include_router(editor_router)
+    app.include_router(teaching_internal_router)
     app.include_router(unanswered_internal_router)
     app.include_router(unanswered_staff_router)
     app.include_router(health_router)
@@ -86,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_sms(app)
     install_staff(app)
     app.add_middleware(BodyLimit, max_bytes=settings.family_body_max_bytes)
+    install_internal_errors(app)
     return app
 
 

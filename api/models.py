@@ -9,6 +9,7 @@ def load_all_models() -> None:
     import api.outbox.models  # noqa: F401
     import api.referrals.models  # noqa: F401
     import api.bookings.models  # noqa: F401
-    import api.chat.models  # noqa: F401
+    import api.turns.models  # noqa: F401
     import api.unanswered.models  # noqa: F401
     import api.sms.models  # noqa: F401
+    import api.teaching.models  # noqa: F401

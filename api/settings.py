@@ -105,6 +105,16 @@ class Settings(BaseSettings):
     metrics_token: str = ""
 
     health_timeout_seconds: float = 2.0
+    # Teaching the assistant (api/teaching/). The model Rasa pulls from
+    # GET /internal/model: the live trained one, else MODEL_PATH (the one
+    # `make run` trains from the repository). Trained models and their
+    # training files are kept in MODEL_STORE. Training runs the Rasa
+    # venv's RASA_COMMAND with TRAINING_CONFIG (tests use fewer epochs).
+    model_path: Path = Path("models/current.tar.gz")
+    model_store: Path = Path("var/models")
+    rasa_command: Path = Path(".venvs/rasa/bin/rasa")
+    training_config: Path = Path("config.yml")
+    training_timeout_seconds: int = 1800
     data_dir: Path = Path("data")
     timezone: str = "Europe/London"
     clock_frozen_at: datetime | None = None  # tests only: see api/clock.py
@@ -119,6 +129,10 @@ class Settings(BaseSettings):
     def widget_origins(self) -> list[str]:
         """WIDGET_ALLOWED_ORIGINS as a list of "scheme://host[:port]", lower case."""
         return [part.strip().rstrip("/").lower() for part in self.widget_allowed_origins.split(",") if part.strip()]
+
+    def repo_file(self, path: Path) -> Path:
+        """A path from a setting, relative paths from the repo root."""
+        return path if path.is_absolute() else REPO_ROOT / path
 
     @property
     def data_path(self) -> Path:

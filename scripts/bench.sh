@@ -5,4 +5,5 @@
 set -euo pipefail
 .venvs/api/bin/python -m bench.run "$@"
 .venvs/api/bin/python -m bench.web_chat
+.venvs/api/bin/python -m bench.teaching
 if [ -f bench/sms.py ]; then .venvs/api/bin/python -m bench.sms; fi

@@ -18,6 +18,7 @@ api: .venvs/api/bin/uvicorn api.main:app --host 127.0.0.1 --port $API_PORT --no-
 reminders: .venvs/api/bin/python -m api.bookings.reminders
 sms-worker: .venvs/api/bin/python -m api.sms.worker
 sms-cron: .venvs/api/bin/python -m api.sms.worker --cron
+teach-worker: .venvs/api/bin/python -m api.teaching.worker
 ready: .venvs/api/bin/python scripts/wait_ready.py
 PROCS
 exec .venvs/api/bin/honcho start -f "$procfile" -d .

@@ -12,14 +12,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from api.chat import transcript
-from api.chat.conversation import conversation_sender, end_episode, episode_is_live, forget_trackers, pseudonym
-from api.chat.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
-from api.chat.starts import note_conversation
 from api.content.service import family_text
 from api.limits import take_chat_turn
 from api.privacy.erasure import finish_erasure, pending_for
-from api.referrals.service import add_family_message, open_referral_for
 from api.settings import Settings
+from api.turns.conversation import conversation_sender, end_episode, episode_is_live, forget_trackers, pseudonym
+from api.turns.turn import AssistantUnavailable, Reply, assistant_messages
 
 MAX_MESSAGE_CHARS = 1000
 # What the "Talk to a person" button sends (Rasa understands it as
@@ -132,29 +130,3 @@ async def forget_chat(redis: Redis, settings: Settings, cookie_token: str) -> No
     await transcript.forget(redis, hashed)
     await end_episode(redis, settings.pseudonym_key, cookie_token)
     await forget_trackers(redis, hashed)
-
-
-async def assistant_messages(db: Session, settings: Settings, sender: str, message: str, channel: str,
-                             now: datetime) -> list[Reply]:
-    """One family message to Rasa under its pseudonymous `sender` id; the
-    replies (with any quick replies), plus a note when the message went onto
-    the family's open referral. Raises AssistantUnavailable when Rasa cannot
-    be reached."""
-    note_conversation(db, sender, channel, now)  # counted in the weekly figures
-    # Asked before Rasa answers, so the message that completes a handover
-    # is not also added to it as a message "after" the handover.
-    handed_over = open_referral_for(db, sender) is not None
-    replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
-                                         settings.rasa_timeout_seconds)
-    if handed_over:
-        replies = replies + [Reply(text) for text in add_family_message(db, sender, message, now, channel)[1]]
-    return replies
-
-
-async def assistant_replies(db: Session, settings: Settings, sender: str, message: str, channel: str,
-                            now: datetime) -> list[str]:
-    """One family message to Rasa under its pseudonymous `sender` id; the
-    replies, plus a note when the message went onto the family's open
-    referral. Used by web chat and SMS alike. Raises AssistantUnavailable
-    when Rasa cannot be reached."""
-    return [reply.text for reply in await assistant_messages(db, settings, sender, message, channel, now)]

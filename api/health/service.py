@@ -11,10 +11,10 @@ from sqlalchemy.orm import sessionmaker
 from api.settings import Settings
 
 
-async def _http_ok(url: str, timeout: float) -> bool:
+async def _http_ok(url: str, timeout: float, params: dict | None = None) -> bool:
     try:
         async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.get(url)
+            response = await client.get(url, params=params)
         return response.status_code < 400
     except httpx.HTTPError:
         return False
@@ -39,8 +39,12 @@ def _database_ok(session_factory: sessionmaker) -> bool:
 async def health_checks(settings: Settings, redis: Redis, session_factory: sessionmaker) -> dict:
     """`{"status": "ok"|"degraded", "checks": {part: "ok"|"down"}}`."""
     timeout = settings.health_timeout_seconds
+    # Rasa is up once it has a model: it pulls it from the api at start
+    # (endpoints.yml `models:`), and `/status` says 409 until it has one.
+    rasa_check = (_http_ok(f"{settings.rasa_url.rstrip('/')}/status", timeout, {"token": settings.rasa_token})
+                  if settings.rasa_token else _http_ok(f"{settings.rasa_url.rstrip('/')}/", timeout))
     rasa, actions, redis_up, database = await asyncio.gather(
-        _http_ok(f"{settings.rasa_url.rstrip('/')}/", timeout),
+        rasa_check,
         _http_ok(f"{settings.actions_url.rstrip('/')}/health", timeout),
         asyncio.wait_for(_redis_ok(redis), timeout * 2),
         asyncio.wait_for(asyncio.to_thread(_database_ok, session_factory), timeout * 5),

@@ -33,8 +33,8 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.bookings.models import Booking, ConversationContact
-from api.chat.conversation import RASA_TRACKER_PREFIX, episode_key, pseudonym
-from api.chat.models import ConversationStart
+from api.turns.conversation import RASA_TRACKER_PREFIX, episode_key, pseudonym
+from api.turns.models import ConversationStart
 from api.chat.transcript import seen_key, transcript_key
 from api.crypto import normalise_phone, phone_hash
 from api.outbox.models import OutboxMessage

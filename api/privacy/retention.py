@@ -29,7 +29,7 @@ from sqlalchemy import and_, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.bookings.models import Booking, ConversationContact, SessionDate
-from api.chat.models import ConversationStart
+from api.turns.models import ConversationStart
 from api.outbox.models import OutboxMessage
 from api.privacy.erasure import ERASED, HASHED_AUDIT_SUBJECTS, _empty_booking, _empty_referral, tidy_unanswered_groups
 from api.referrals.models import OPEN_STATUSES, Referral

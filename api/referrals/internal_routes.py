@@ -1,7 +1,6 @@
 """`/internal/referrals...`: the action server hands a family to a worker
 (bearer token, see docs/contracts.md "Staff side")."""
 
-import json
 from datetime import datetime
 
 from fastapi import APIRouter, Depends, Header, Request
@@ -14,20 +13,18 @@ from api.clock import get_now
 from api.crypto import EncryptionKeyMissing
 from api.db import get_db
 from api.deps import get_app_settings, get_redis
+from api.internal.contract import messages, problem, read_body
 from api.internal.routes import require_actions_token
 from api.referrals import service
 from api.referrals.live import publish_referral_changed
+from api.referrals.schemas import FamilyMessageIn, WithdrawIn
 from api.settings import Settings
 
 router = APIRouter(prefix="/internal/referrals", dependencies=[Depends(require_actions_token)])
 
 
 def _messages(texts: list[str], status_code: int = 200, **extra) -> JSONResponse:
-    return JSONResponse({**extra, "messages": [{"text": text} for text in texts]}, status_code=status_code)
-
-
-def _problem(status_code: int, detail: str) -> JSONResponse:
-    return JSONResponse({"detail": detail}, status_code=status_code)
+    return JSONResponse({**extra, "messages": messages(texts)}, status_code=status_code)
 
 
 async def _run(service_function, *args) -> tuple[object, JSONResponse | None]:
@@ -36,16 +33,9 @@ async def _run(service_function, *args) -> tuple[object, JSONResponse | None]:
     try:
         return await run_in_threadpool(service_function, *args), None
     except service.ReferralInvalid as error:
-        return None, _problem(422, str(error))
+        return None, problem(422, str(error))
     except EncryptionKeyMissing:
-        return None, _problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
-
-
-async def _json_body(request: Request) -> object:
-    try:
-        return json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        return None
+        return None, problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep personal data")
 
 
 @router.post("")
@@ -54,12 +44,12 @@ async def create(request: Request, idempotency_key: str | None = Header(default=
                  settings: Settings = Depends(get_app_settings), now: datetime = Depends(get_now)) -> JSONResponse:
     """201 (200 for a repeated Idempotency-Key) `{"referral_id", "messages"}`;
     422 `{"detail"}` for bad input; 503 when no encryption key is set."""
-    body = await _json_body(request)
-    if not isinstance(body, dict):
-        return _problem(422, "body: send a JSON object")
-    result, problem = await _run(service.create_referral, db, body, idempotency_key or "", now)
-    if problem:
-        return problem
+    body, refused = await read_body(request, service.ReferralIn)
+    if refused:
+        return refused
+    result, refused = await _run(service.create_referral, db, body, idempotency_key or "", now)
+    if refused:
+        return refused
     referral = result.referral
     if result.created:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
@@ -70,13 +60,12 @@ async def create(request: Request, idempotency_key: str | None = Header(default=
 async def withdraw(request: Request, db: Session = Depends(get_db), redis: Redis = Depends(get_redis),
                    settings: Settings = Depends(get_app_settings), now: datetime = Depends(get_now)) -> JSONResponse:
     """200 `{"withdrawn": bool, "messages"}`: the family changed their mind."""
-    body = await _json_body(request)
-    if not isinstance(body, dict):
-        return _problem(422, "body: send a JSON object")
-    result, problem = await _run(service.withdraw_referral, db, body.get("conversation_id"),
-                                 body.get("reason", ""), now, body.get("channel"))
-    if problem:
-        return problem
+    body, refused = await read_body(request, WithdrawIn)
+    if refused:
+        return refused
+    result, refused = await _run(service.withdraw_referral, db, body.conversation_id, body.reason, now, body.channel)
+    if refused:
+        return refused
     referral, texts = result
     if referral is not None:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
@@ -88,13 +77,12 @@ async def family_message(request: Request, db: Session = Depends(get_db), redis:
                          settings: Settings = Depends(get_app_settings),
                          now: datetime = Depends(get_now)) -> JSONResponse:
     """200 `{"attached": bool, "messages"}`; no open referral: attached false, no messages."""
-    body = await _json_body(request)
-    if not isinstance(body, dict):
-        return _problem(422, "body: send a JSON object")
-    result, problem = await _run(service.add_family_message, db, body.get("conversation_id"),
-                                 body.get("text"), now, body.get("channel"))
-    if problem:
-        return problem
+    body, refused = await read_body(request, FamilyMessageIn)
+    if refused:
+        return refused
+    result, refused = await _run(service.add_family_message, db, body.conversation_id, body.text, now, body.channel)
+    if refused:
+        return refused
     referral, texts = result
     if referral is not None:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)

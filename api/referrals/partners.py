@@ -12,7 +12,7 @@ from datetime import date, datetime, time
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from api.chat.conversation import pseudonym
+from api.turns.conversation import pseudonym
 from api.content.service import render
 from api.crypto import normalise_phone
 from api.directory.timetable import at_local, local

@@ -9,6 +9,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator
 
+from api.internal.contract import explain_error
+
 MAX_FAMILY_WORDS = 1000
 MAX_TRANSCRIPT_LINES = 500
 MAX_LINE_CHARS = 2000
@@ -28,7 +30,7 @@ class ConsentIn(_In):
 
 class ContactIn(_In):
     method: Literal["text", "call"]
-    phone: str = Field(min_length=1, max_length=30)  # filled by with_sender_number when asked
+    phone: str | None = Field(default=None, max_length=30)  # none: use_sender_number
     use_sender_number: bool = False
     times: str = Field(default="", max_length=200)
     safe_to_text: StrictBool
@@ -103,10 +105,5 @@ class FamilyMessageIn(_In):
 
 
 def explain(error: ValidationError) -> str:
-    """"contact.phone: Field required; family_words: String should have at
-    most 1000 characters" (field names only: never the values sent)."""
-    parts = []
-    for item in error.errors(include_url=False, include_input=False):
-        where = ".".join(str(step) for step in item["loc"]) or "body"
-        parts.append(f"{where}: {item['msg']}")
-    return "; ".join(parts)
+    """Which fields are wrong, in the /internal error shape (api/internal/contract.py)."""
+    return explain_error(error)

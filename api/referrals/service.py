@@ -141,22 +141,21 @@ def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
     raise ReferralInvalid("hub or postcode: give one, so we know which hub to ask")
 
 
-def with_sender_number(session: Session, data: object) -> object:
+def with_sender_number(session: Session, parsed: ReferralIn) -> ReferralIn:
     """A family texting in who said "use this number" (`contact.use_sender_number`)
     gets the number they text from, which only the api knows (Rasa and the
     actions see a pseudonym)."""
-    contact = data.get("contact") if isinstance(data, dict) else None
-    if not isinstance(contact, dict) or contact.get("use_sender_number") is not True:
-        return data
+    if not parsed.contact.use_sender_number:
+        return parsed
     from api.bookings.service import contact_for  # the SMS module keeps it there
 
-    known = contact_for(session, str(data.get("conversation_id") or ""))
+    known = contact_for(session, parsed.conversation_id)
     if known is None:
         raise ReferralInvalid("contact.use_sender_number: no number is known for this conversation")
-    return {**data, "contact": {**contact, "phone": known.phone}}
+    return parsed.model_copy(update={"contact": parsed.contact.model_copy(update={"phone": known.phone})})
 
 
-def validate_referral(data: object) -> ReferralIn:
+def validate_referral(data: ReferralIn | dict) -> ReferralIn:
     """Parse and check the action server's JSON; ReferralInvalid / ReferralRefused."""
     try:
         parsed = ReferralIn.model_validate(data)
@@ -164,13 +163,19 @@ def validate_referral(data: object) -> ReferralIn:
         raise ReferralInvalid(explain(error)) from None
     if parsed.consent.answer.strip().lower() != "yes":
         raise ReferralRefused("consent.answer: the family did not say yes, so no referral was made")
-    phone = normalise_phone(parsed.contact.phone)
+    if not parsed.contact.use_sender_number:
+        check_phone(parsed)
+    return parsed
+
+
+def check_phone(parsed: ReferralIn) -> ReferralIn:
+    phone = normalise_phone(parsed.contact.phone or "")
     if not (phone.startswith("+") and phone[1:].isdigit() and 10 <= len(phone) - 1 <= 15):
         raise ReferralInvalid("contact.phone: not a phone number")
     return parsed
 
 
-def create_referral(session: Session, data: object, idempotency_key: str, now: datetime,
+def create_referral(session: Session, data: ReferralIn | dict, idempotency_key: str, now: datetime,
                     before_commit=None) -> CreatedReferral:
     """Make a referral from the family's consent and details, assign it to
     a worker, and say when they will get in touch.
@@ -188,7 +193,7 @@ def create_referral(session: Session, data: object, idempotency_key: str, now: d
     if existing is not None:
         return CreatedReferral(existing, confirmations(session, existing, now), created=False)
 
-    parsed = validate_referral(with_sender_number(session, data))
+    parsed = check_phone(with_sender_number(session, validate_referral(data)))
     hub = _resolve_hub(session, parsed)
     within = timedelta(minutes=get_settings().referral_contact_within_minutes)
     said = said_with_number(parsed.contact.said_with_number)

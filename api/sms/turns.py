@@ -1,11 +1,11 @@
 """The job that answers a family's text with the assistant.
 
 The conversation id is the same kind the web chat uses:
-`HMAC(PSEUDONYM_KEY, phone number)-<episode>` (`api.chat.conversation`), so
+`HMAC(PSEUDONYM_KEY, phone number)-<episode>` (`api.turns.conversation`), so
 Rasa never sees the number. Before Rasa is asked, the number is kept
 against that id (`conversation_contacts`), so booking can say "Can we
 text you on this number?" instead of asking for it. The turn itself is the
-web chat's (`api.chat.service.assistant_replies`): a message after a
+web chat's (`api.turns.turn.assistant_replies`): a message after a
 handover goes onto the family's referral in the same way.
 
 One number's texts are answered one at a time, in the order they came
@@ -23,9 +23,8 @@ from redis.exceptions import LockError
 from sqlalchemy import select
 
 from api.bookings.service import remember_contact
-from api.chat.conversation import conversation_sender
-from api.chat.rasa import AssistantUnavailable
-from api.chat.service import assistant_replies
+from api.turns.conversation import conversation_sender
+from api.turns.turn import AssistantUnavailable, assistant_replies
 from api.deps import make_redis
 from api.referrals.endings import take_feedback_reply
 from api.sms.joiner import join_replies

@@ -4,7 +4,6 @@ assistant could not answer (bearer token, see docs/contracts.md).
 Messages older than CONVERSATION_EXPIRY_SECONDS are forgotten as new ones
 arrive, like the rest of the api's copies of conversations."""
 
-import json
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter, Depends, Request
@@ -16,6 +15,7 @@ from api.clock import get_now
 from api.crypto import EncryptionKeyMissing
 from api.db import get_db
 from api.deps import get_app_settings
+from api.internal.contract import problem, read_body
 from api.internal.routes import require_actions_token
 from api.settings import Settings
 from api.unanswered import service
@@ -23,8 +23,8 @@ from api.unanswered import service
 router = APIRouter(prefix="/internal", dependencies=[Depends(require_actions_token)])
 
 
-def _store(db: Session, body: object, now: datetime, keep_seconds: int) -> int:
-    message = service.record_unanswered(db, service.parse_report(body), now)
+def _store(db: Session, report: service.Report, now: datetime, keep_seconds: int) -> int:
+    message = service.record_unanswered(db, report, now)
     service.forget_before(db, now - timedelta(seconds=keep_seconds))
     db.commit()
     return message.group_id
@@ -34,18 +34,14 @@ def _store(db: Session, body: object, now: datetime, keep_seconds: int) -> int:
 async def report_unanswered(request: Request, db: Session = Depends(get_db),
                             settings: Settings = Depends(get_app_settings),
                             now: datetime = Depends(get_now)) -> JSONResponse:
-    """201 `{"stored": true, "group_id"}`; 422 `{"detail"}` for bad input;
+    """201 `{"stored": true, "group_id"}`; 422 `{"detail", "messages"}` for bad input;
     503 when there is no encryption key (the words are never kept in plain text)."""
+    report, refused = await read_body(request, service.Report)
+    if refused:
+        return refused
     try:
-        body = json.loads(await request.body() or b"null")
-    except (ValueError, UnicodeDecodeError):
-        body = None
-    try:
-        group_id = await run_in_threadpool(_store, db, body, now, settings.conversation_expiry_seconds)
-    except service.UnansweredInvalid as error:
-        return JSONResponse({"detail": str(error)}, status_code=422)
+        group_id = await run_in_threadpool(_store, db, report, now, settings.conversation_expiry_seconds)
     except EncryptionKeyMissing:
         db.rollback()
-        return JSONResponse({"detail": "the api has no DATA_ENCRYPTION_KEY, so it cannot keep the message"},
-                            status_code=503)
+        return problem(503, "the api has no DATA_ENCRYPTION_KEY, so it cannot keep the message")
     return JSONResponse({"stored": True, "group_id": group_id}, status_code=201)

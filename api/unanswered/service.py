@@ -5,65 +5,64 @@
 was answered with low confidence. The text is masked before it is kept.
 """
 
-from dataclasses import dataclass
 from datetime import datetime, timezone
+from typing import Any, Literal
 
-from sqlalchemy import select
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.crypto import cipher
 from api.staff.models import StaffUser
+from api.teaching.models import TaughtExample
 from api.unanswered.grouping import best_match, word_stems
 from api.unanswered.masking import mask_personal_details
-from api.unanswered.models import GROUP_STATUSES, REASONS, UnansweredGroup, UnansweredMessage
+from api.unanswered.models import GROUP_STATUSES, UnansweredGroup, UnansweredMessage
 
 MAX_TEXT_CHARS = 2000
 MAX_ENTITIES = 50
 
 
-class UnansweredInvalid(ValueError):
-    """The action server sent something that does not fit the contract."""
+class Entity(BaseModel):
+    """An entity span the assistant marked in the message (only these three fields are kept)."""
+
+    model_config = ConfigDict(extra="ignore")
+    entity: Any = None
+    start: Any = None
+    end: Any = None
 
 
-@dataclass(frozen=True)
-class Report:
-    conversation_id: str
-    channel: str
+class Report(BaseModel):
+    """`POST /internal/unanswered`: what the action server reports."""
+
+    model_config = ConfigDict(extra="ignore")
+    conversation_id: str = Field(min_length=1, max_length=200)
+    channel: Literal["web", "sms"] = "web"
     text: str
-    intent: str
-    confidence: float
-    reason: str
-    entities: list[dict]
+    intent: str = Field(default="", max_length=120)
+    confidence: float = Field(default=0.0, ge=0, le=1)
+    reason: Literal["fallback", "out_of_scope", "low_confidence"]
+    entities: list[Entity] = Field(default_factory=list, max_length=MAX_ENTITIES)
 
+    @field_validator("text")
+    @classmethod
+    def _some_words(cls, text: str) -> str:
+        if not text.strip():
+            raise ValueError("the family's message, not empty")
+        return text[:MAX_TEXT_CHARS]
 
-def parse_report(body: object) -> Report:
-    """Check the JSON the action server sent; UnansweredInvalid says which field is wrong."""
-    if not isinstance(body, dict):
-        raise UnansweredInvalid("body: send a JSON object")
-    conversation_id = body.get("conversation_id")
-    if not isinstance(conversation_id, str) or not 0 < len(conversation_id) <= 200:
-        raise UnansweredInvalid("conversation_id: a string of 1 to 200 characters")
-    channel = body.get("channel", "web")
-    if channel not in ("web", "sms"):
-        raise UnansweredInvalid("channel: web or sms")
-    text = body.get("text")
-    if not isinstance(text, str) or not text.strip():
-        raise UnansweredInvalid("text: the family's message, not empty")
-    intent = body.get("intent") or ""
-    if not isinstance(intent, str) or len(intent) > 120:
-        raise UnansweredInvalid("intent: a string of up to 120 characters")
-    confidence = body.get("confidence", 0.0)
-    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
-        raise UnansweredInvalid("confidence: a number from 0 to 1")
-    reason = body.get("reason")
-    if reason not in REASONS:
-        raise UnansweredInvalid(f"reason: one of {', '.join(REASONS)}")
-    entities = body.get("entities") or []
-    if not isinstance(entities, list) or len(entities) > MAX_ENTITIES or not all(
-            isinstance(e, dict) for e in entities):
-        raise UnansweredInvalid("entities: a list of {entity, start, end}")
-    return Report(conversation_id, channel, text[:MAX_TEXT_CHARS], intent, float(confidence), reason,
-                  [{"entity": e.get("entity"), "start": e.get("start"), "end": e.get("end")} for e in entities])
+    @field_validator("intent", mode="before")
+    @classmethod
+    def _no_intent(cls, intent: object) -> object:
+        return intent or ""
+
+    @field_validator("confidence", mode="before")
+    @classmethod
+    def _a_number(cls, value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError("a number from 0 to 1")
+        return value
 
 
 def record_unanswered(db: Session, report: Report, now: datetime) -> UnansweredMessage:
@@ -71,7 +70,7 @@ def record_unanswered(db: Session, report: Report, now: datetime) -> UnansweredM
     one), and keep it. The caller commits."""
     cipher()  # no key: refuse now (EncryptionKeyMissing), never keep the words in plain text
     now = now.astimezone(timezone.utc)
-    masked = mask_personal_details(report.text, report.entities)
+    masked = mask_personal_details(report.text, [e.model_dump() for e in report.entities])
     stems = word_stems(masked)
     open_groups = list(db.scalars(select(UnansweredGroup).where(UnansweredGroup.status == "open")))
     match = best_match(stems, [(g.id, g.tokens) for g in open_groups])
@@ -121,7 +120,10 @@ def mark_group(db: Session, group: UnansweredGroup, staff: StaffUser, status: st
 
 def erase_conversations(db: Session, family_key: str) -> int:
     """Delete every kept message of one family (all conversation ids that
-    start with `family_key`-); empty groups go too. For erasure requests."""
+    start with `family_key`-), and any of them comms taught the assistant
+    with; empty groups go too. For erasure requests."""
+    db.execute(delete(TaughtExample).where(
+        TaughtExample.conversation_id.startswith(f"{family_key}-", autoescape=True)))
     return _delete_messages(db, list(db.scalars(select(UnansweredMessage).where(
         UnansweredMessage.conversation_id.startswith(f"{family_key}-", autoescape=True)))))
 

@@ -22,6 +22,7 @@ from api.staff.audit import record_audit
 from api.staff.auth import check_csrf, require_staff
 from api.staff.models import StaffUser
 from api.staff.pages import render
+from api.teaching import service as teaching
 from api.unanswered import service
 from api.unanswered.models import UnansweredGroup
 from api.unanswered.training import intent_for_answer, training_examples, training_yaml
@@ -32,7 +33,8 @@ EDITORS = ("comms", "admin")
 EXAMPLES_SHOWN = 5
 REASON_NAMES = {"fallback": "not understood", "out_of_scope": "not something it answers",
                 "low_confidence": "answered, but unsure"}
-NOTICES = {"answered": "The group is marked as answered. Its messages are in the training examples download.",
+NOTICES = {"answered": "The group is marked as answered. Its messages are now ways of asking that question: "
+                       "the assistant learns them the next time someone chooses Teach the assistant.",
            "new_topic": "The group is marked as a new topic for the developers.",
            "open": "The group is back on the list."}
 
@@ -42,9 +44,11 @@ editor = require_staff(*EDITORS)
 
 
 def _choosable_answers(db: Session, settings: Settings) -> list[Answer]:
-    """Answers a group can be marked as answered by: ones that answer an intent."""
+    """Answers a group can be marked as answered by: ones that answer an
+    intent, shipped or taught in the editor."""
     rows = db.scalars(select(Answer).order_by(Answer.title))
-    return [a for a in rows if intent_for_answer(settings.data_path, a.key)]
+    taught = {t.intent for t in teaching.topics(db)}
+    return [a for a in rows if a.key in taught or intent_for_answer(settings.data_path, a.key)]
 
 
 def _page(request: Request, db: Session, staff: StaffUser, settings: Settings, now: datetime, *,
@@ -90,7 +94,8 @@ def mark(request: Request, group_id: int, status: str = Form(""), answer_key: st
     if group is None:
         return _page(request, db, staff, settings, now, error="That group of messages is no longer here.",
                      status_code=404)
-    if status == "answered" and answer_key and not intent_for_answer(settings.data_path, answer_key):
+    intent = teaching.intent_of_answer(db, settings.data_path, answer_key) if answer_key else None
+    if status == "answered" and not intent:
         answer_key = ""  # not an answer that can be chosen
     try:
         service.mark_group(db, group, staff, status, now, answer_key or None, note)
@@ -98,7 +103,12 @@ def mark(request: Request, group_id: int, status: str = Form(""), answer_key: st
         db.rollback()
         return _page(request, db, staff, settings, now, error=str(refused), error_group=group_id,
                      status_code=422)
+    # Marked answered: its messages become ways of asking that question
+    # (taught at the next training run); marked otherwise, they are not.
+    taught = teaching.teach_from_group(db, group, intent, staff, now) if status == "answered" else 0
+    if status != "answered":
+        teaching.forget_group(db, group)
     record_audit(db, staff, f"unanswered.marked_{status}", "unanswered_group", group.id,
-                 answer_key=group.answer_key or "")
+                 answer_key=group.answer_key or "", examples_taught=taught)
     db.commit()
     return RedirectResponse(f"/staff/unanswered?done={status}", status_code=303)

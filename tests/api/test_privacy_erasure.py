@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import select
 
-from api.chat.conversation import RASA_TRACKER_PREFIX
+from api.turns.conversation import RASA_TRACKER_PREFIX
 from api.privacy import cli
 from api.privacy.erasure import find_family
 from api.sms.models import SmsOptOut

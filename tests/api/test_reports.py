@@ -14,7 +14,7 @@ from sqlalchemy import delete, select
 
 from api.bookings.models import Booking, SessionDate
 from api.bookings.service import create_booking
-from api.chat.rasa import AssistantUnavailable, send_to_rasa_replies
+from api.turns.rasa import AssistantUnavailable, send_to_rasa_replies
 from api.referrals import endings, service
 from api.staff.audit import AuditEvent
 from api.unanswered.models import UnansweredGroup, UnansweredMessage

@@ -35,7 +35,7 @@ def test_rasa_sees_a_keyed_hash_never_the_cookie(chat, stack, tracker_redis):
     tracker_keys = [k for k in keys if k.startswith("familyhub:tracker:")]
     assert tracker_keys
     assert not any(cookie in key for key in keys)
-    # "<keyed hash of the cookie>-<episode>": see api/chat/conversation.py
+    # "<keyed hash of the cookie>-<episode>": see api/turns/conversation.py
     for key in tracker_keys:
         assert re.fullmatch(r"[0-9a-f]{64}-[0-9a-f]+", key.rsplit(":", 1)[-1])
 

@@ -1,6 +1,6 @@
 """What the front door keeps in Redis after a real conversation: nothing a
 person could read, and nothing at all once the family clears the chat."""
-from api.chat.conversation import pseudonym
+from api.turns.conversation import pseudonym
 from tests.support.handover import answer_until_the_last_question, flat
 
 STORY = "my partner shouts at the kids every night"

@@ -106,6 +106,8 @@ def stack_env(workdir: Path, redis_db: int, **overrides: str) -> dict:
         "RASA_URL": f"http://127.0.0.1:{ports['RASA_PORT']}",
         "ACTIONS_URL": f"http://127.0.0.1:{ports['ACTIONS_PORT']}",
         "DATABASE_URL": f"sqlite:///{workdir / 'familyhub.db'}",
+        # Models that go live (api/teaching/): kept with the stack, not in the repository's var/.
+        "MODEL_STORE": str(workdir / "models"),
         "REDIS_HOST": env.get("REDIS_HOST", "127.0.0.1"),
         "REDIS_PORT": env.get("REDIS_PORT", "6379"),
         "REDIS_PASSWORD": env.get("REDIS_PASSWORD", ""),

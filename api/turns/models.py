@@ -1,7 +1,7 @@
 """When each conversation started, for the weekly figures comms see.
 
 One row per Rasa conversation id (pseudonymous: a keyed hash and an
-episode, never a cookie or phone number), written by the chat route the
+episode, never a cookie or phone number), written by the turn (api/turns/turn.py) the
 first time it sees the id.
 """
 

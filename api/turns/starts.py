@@ -8,9 +8,9 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from api.chat.models import ConversationStart
+from api.turns.models import ConversationStart
 
-log = logging.getLogger("api.chat")
+log = logging.getLogger("api.turns")
 
 
 def note_conversation(db: Session, conversation_id: str, channel: str, now: datetime) -> bool:
