@@ -1,7 +1,7 @@
 """referrals: the start of the promised time, and what the family said with their number
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0013
 Create Date: 2026-12-01 18:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0008'
+down_revision = '0013'
 branch_labels = None
 depends_on = None
 
