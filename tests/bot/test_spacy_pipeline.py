@@ -33,6 +33,12 @@ def entities(nlp, text):
         ("sumthing for my 3yo", {("age", "3yo")}),
         ("messy play millbrook", {("session_kind", "messy play"), ("hub", "millbrook")}),
         ("bank holiday monday", {("day", "bank holiday"), ("day", "monday")}),
+        # Dates as families write them (api/directory/days.py reads them).
+        ("can i come next tues", {("day", "next tues")}),
+        ("anything on 16/12", {("day", "16/12")}),
+        ("what about the 16th", {("day", "the 16th")}),
+        ("book me in for 8th december", {("day", "8th december")}),
+        ("messy play on dec 8", {("session_kind", "messy play"), ("day", "dec 8")}),
     ],
 )
 def test_finds_hubs_days_kinds_postcodes_and_ages(nlp, text, expected):
