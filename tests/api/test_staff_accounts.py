@@ -91,7 +91,7 @@ def test_seed_adds_no_staff_without_a_demo_password(tmp_path):
                    timeout=120)
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
-        assert len(session.scalars(select(StaffUser)).all()) == 8
+        assert len(session.scalars(select(StaffUser)).all()) == 10  # data/demo/staff.yml
     engine.dispose()
 
 
