@@ -100,7 +100,7 @@ def test_seed_adds_demo_staff_only_in_demo_mode_with_a_demo_password(tmp_path):
                    timeout=120)
     engine = make_engine(url)
     with make_session_factory(engine)() as session:
-        assert len(session.scalars(select(StaffUser)).all()) == 8
+        assert len(session.scalars(select(StaffUser)).all()) == 10  # data/demo/staff.yml
     engine.dispose()
 
 

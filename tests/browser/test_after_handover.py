@@ -9,7 +9,7 @@ import re
 from tests.browser.conftest import screenshot
 from tests.browser.test_queue import FRONT_DOOR, make_referral, new_tab, no_blocking_problems, sign_in
 
-PARTNER = "partner@fernbridge-primary.example"  # Helen Brooks, Fernbridge Primary School
+PARTNER = "school.partner@fernbridge.example"  # Helen Brooks, Fernbridge Primary School
 MANAGER = "manager@fernbridge.example"          # Dev Sharma
 
 
