@@ -14,7 +14,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions import common, family_words, glossary
+from actions import common, family_words
 from actions.api_client import ApiUnavailable
 from actions.common import channel_of, latest_entity, latest_intent
 from actions.handover import STORY_INTENTS
@@ -138,8 +138,6 @@ class ActionAnswer(ApiAnswerAction):
         if intent in NOT_UNDERSTOOD and in_crisis(tracker):
             # Read as part of the crisis, never "sorry, I can't help with that".
             return "crisis_still_here"
-        if intent == "what_does_it_mean":
-            return glossary.answer_key(text)
         if intent in STORY_INTENTS and family_words.asks_for_a_person(text):
             return "person_about_topic"  # the offer of a person follows at once (rules.yml)
         if intent in NOT_UNDERSTOOD and tracker.get_slot("handover_offered"):

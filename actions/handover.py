@@ -36,7 +36,6 @@ STORY_INTENTS = {
     "ehcp", "waiting_for_assessment", "child_mental_health",
     "pregnancy", "perinatal_mental_health", "dads",
     "unwell_child", "young_carers", "bereavement", "parent_drinking_or_drugs", "work_and_training",
-    "school_admissions",
 }
 # What the family asked along the way that is not what they are worried
 # about: the request's topic on the staff queue leaves these out.
@@ -44,7 +43,7 @@ NOT_TOPICS = {
     "greet", "thank", "goodbye", "bot_challenge", "affirm", "deny", "change_mind",
     "talk_to_person", "nlu_fallback", "out_of_scope", "choose_option", "find_hub", "opening_hours",
     "getting_there", "whats_on", "book_session", "my_bookings", "cancel_booking", "change_booking",
-    "who_can_come", "privacy", "social_care_worry", "what_does_it_mean", "register_birth",
+    "who_can_come", "privacy", "register_birth",
 }
 # How sure the classifier must be of a worry, beside "can I talk to someone",
 # for it to be the request's topic ("can someone call me about money").

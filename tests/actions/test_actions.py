@@ -350,8 +350,6 @@ def bot(text):
     ("can someone call me about my sons behaviour", "behaviour", "person_about_topic"),
     ("i need to talk to someone about money", "money_help", "person_about_topic"),
     ("my son keeps hitting", "behaviour", "behaviour"),
-    ("what does EHCP mean", "what_does_it_mean", "meaning_ehcp"),
-    ("what does SPLODGE mean", "what_does_it_mean", "meaning_unknown"),
     ("my son is bullied and im so scared for him", "out_of_scope", "cannot_help_upset"),
     ("im desperate please help", "nlu_fallback", "cannot_help_upset"),
     ("my neighbour is noisy", "out_of_scope", "cannot_help"),

@@ -367,3 +367,12 @@ def test_thresholds_come_from_the_data_file(tmp_path: Path):
     assert ("soft", "long_sentence") in codes(problems)
     assert ("soft", "jargon") in codes(problems)
     assert pl.check_text(sms, "sms") == []  # the shipped rules allow it
+
+
+def test_a_word_in_quotes_is_explained_not_used():
+    """'"Early help" means ...' names the word to explain it; the same word
+    used on a family is still flagged, and so is a short form."""
+    assert pl.jargon('"Early help" means help for a family before things get too hard.') == []
+    assert [f.phrase for f in pl.jargon("We can offer you early help.")] == ["early help"]
+    assert pl.unexplained_acronyms('"CAMHS" is the NHS service for young people.') == []
+    assert [f.acronym for f in pl.unexplained_acronyms("Ask CAMHS.")] == ["CAMHS"]

@@ -69,7 +69,6 @@ TOPIC_MESSAGES = [
     ("my mum died and my children are grieving", "bereavement"),
     ("my partner drinks every night and i worry", "parent_drinking_or_drugs"),
     ("i want to do a course to help me get a job", "work_and_training"),
-    ("our family moved here in the holidays and my son has no school", "school_admissions"),
 ]
 
 
@@ -79,16 +78,6 @@ def test_a_worry_gets_its_own_answer_with_local_help_then_the_offer_of_a_person(
     assert reply == [answers[key], OFFER]
     # Local help, by name or number, from the directory.
     assert re.search(r"\b(?:0\d{4} \d{6}|0808 \d{3} \d{4}|111|999)\b", reply[0]), reply[0]
-
-
-@pytest.mark.parametrize("message, key", [
-    ("if i tell you everything will social services get told", "social_care_worry"),
-    ("what does EHCP stand for", "meaning_ehcp"),
-    ("sorry what is early help", "meaning_early_help"),
-    ("whats a senco", "meaning_senco"),
-])
-def test_trust_and_words_get_an_honest_plain_answer(chat, answers, message, key):
-    assert chat.say(message) == [answers[key]]
 
 
 def test_something_the_assistant_cannot_help_with_gets_a_helpline_when_the_family_is_upset(chat, answers):
