@@ -4,6 +4,13 @@
                                       texts with the assistant, send texts
     python -m api.sms.worker --cron   rq's cron scheduler: queues the upkeep
                                       job (api.sms.upkeep) every few seconds
+                                      and booking reminders every minute
+
+Run as many workers as the load needs, but only ONE `--cron` (the
+Kubernetes scheduler Deployment has one replica and the Recreate strategy,
+so an upgrade never runs two side by side). Two at once would do no harm,
+every job is idempotent (row states claimed by conditional updates, fixed
+job ids), only the work twice.
 
 Workers are rq SimpleWorkers in an rq WorkerPool: each runs its jobs in its
 own process (no fork per job), with its own database connections.
@@ -16,6 +23,7 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.worker_pool import WorkerPool
 
+from api.bookings.reminders import LOOP_SECONDS, reminders_job
 from api.settings import get_settings
 from api.sms.jobs import install_outbox_dispatch
 from api.sms.runtime import QUEUES, UPKEEP_QUEUE, make_sync_redis
@@ -34,6 +42,7 @@ def main() -> None:  # pragma: no cover - process wiring around tested functions
         logging.getLogger("rq.cron").setLevel(logging.WARNING)  # not a line every few seconds
         scheduler = CronScheduler(connection=connection, logging_level="WARNING")
         scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
+        scheduler.register(reminders_job, UPKEEP_QUEUE, interval=LOOP_SECONDS, job_timeout=120)
         scheduler.start()
         return
     install_outbox_dispatch()  # replies committed by a job are sent at once
