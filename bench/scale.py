@@ -67,9 +67,9 @@ QUESTIONS = [
 SCRIPTS = {
     "questions": {"weight": 6, "steps": QUESTIONS},
     "booking": {"weight": 2, "steps": ["can i book baby massage", "{number of Baby massage}", "jo",
-                                       "1, aged 4 months", "1", "07700 900123", "yes", "what have i booked"]},
+                                       "1, aged 4 months", "1", "{phone}", "yes", "what have i booked"]},
     "handover": {"weight": 2, "steps": ["can someone from the hub get in touch", "yes please", "yes",
-                                        "we have been told to leave our flat", "jo", "text", "07700 900123",
+                                        "we have been told to leave our flat", "jo", "text", "{phone}",
                                         "yes", "after 3pm", "no", "riverside"]},
 }
 SMS_TEXTS = ["what time does riverside open", "any baby groups", "help with money", "where is the hub",
@@ -124,7 +124,6 @@ class Cluster:
             "TWILIO_ACCOUNT_SID": ACCOUNT_SID, "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "TWILIO_FROM_NUMBER": FROM_NUMBER,
             "TWILIO_API_BASE_URL": self.twilio.url, "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
             "SMS_MAX_PER_MINUTE": "100000", "SMS_MAX_PER_NUMBER_PER_HOUR": "1000", "SMS_WORKERS": "1",
-            "SMS_QUIET_FROM_HOUR": "24",
             # A replica killed holding a conversation's lock frees it after this
             # long, not Rasa's default minute (docs/production.md).
             "TICKET_LOCK_LIFETIME": "15",
@@ -341,11 +340,12 @@ def run_phase(cluster: Cluster, phase: Phase, index: int) -> None:
     out_path = cluster.workdir / f"out-{index}.jsonl"
     out_path.write_text("")
     make_plan(cluster, phase.families, index, plan_path)
-    env = dict(os.environ, SCALE_PLAN=str(plan_path), SCALE_OUT=str(out_path))
+    env = dict(os.environ, SCALE_PLAN=str(plan_path), SCALE_OUT=str(out_path),
+               SCALE_STOP_AT=str(time.time() + phase.seconds))
     spawn_rate = max(1, phase.families // 10)
     command = [str(LOCUST_BIN), "-f", str(REPO / "bench" / "scale_load.py"), "--headless", "-u", str(phase.families),
                "-r", str(spawn_rate), "-t", f"{phase.seconds}s", "--host", f"http://127.0.0.1:{cluster.ports['lb-api']}",
-               "--only-summary", "--stop-timeout", "70", "--loglevel", "WARNING"]
+               "--only-summary", "--stop-timeout", "90", "--loglevel", "WARNING"]
     cluster.sample_cpu()
     cpu_before = cluster.cpu_total()
     started = time.time()

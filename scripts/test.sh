@@ -25,4 +25,8 @@ echo "== Api side: api on SQLite and PostgreSQL, plain language, whole conversat
 .venvs/api/bin/python -m pytest -p no:cacheprovider tests/api tests/content tests/conversations tests/sms tests/browser "$@"
 api_status=$?
 
-[ "$deploy_status" -eq 0 ] && [ "$rasa_status" -eq 0 ] && [ "$api_status" -eq 0 ]
+echo "== Several replicas: 2 of each service behind HAProxy, one of each killed mid-load, nothing lost (bench/scale.py --short)"
+.venvs/api/bin/python -m pytest -p no:cacheprovider tests/scale "$@"
+scale_status=$?
+
+[ "$scale_status" -eq 0 ] && [ "$deploy_status" -eq 0 ] && [ "$rasa_status" -eq 0 ] && [ "$api_status" -eq 0 ]
