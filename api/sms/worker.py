@@ -18,6 +18,7 @@ own process (no fork per job), with its own database connections.
 
 import argparse
 import logging
+import threading
 
 from rq import SimpleWorker
 from rq.cron import CronScheduler
@@ -25,9 +26,37 @@ from rq.worker_pool import WorkerPool
 
 from api.bookings.reminders import LOOP_SECONDS, reminders_job
 from api.settings import get_settings
-from api.sms.jobs import install_outbox_dispatch
+from api.sms.jobs import WORKER_ALIVE, WORKER_ALIVE_SECONDS, install_outbox_dispatch
 from api.sms.runtime import QUEUES, UPKEEP_QUEUE, make_sync_redis
 from api.sms.upkeep import UPKEEP_EVERY_SECONDS, upkeep_job
+
+
+class SmsWorker(SimpleWorker):
+    """An rq SimpleWorker that keeps `sms:worker-alive:<name>` alive in Redis
+    from a thread of its own, even while a job runs: when the key lapses the
+    worker has died, and the upkeep job runs its cut-off job again."""
+
+    def work(self, *args, **kwargs):
+        stop = threading.Event()
+        key = WORKER_ALIVE.format(name=self.name)
+
+        def keep_alive() -> None:
+            while not stop.is_set():
+                try:
+                    self.connection.set(key, "1", ex=WORKER_ALIVE_SECONDS)
+                except Exception:  # noqa: BLE001 - Redis away: the key lapses, as it should
+                    pass
+                stop.wait(WORKER_ALIVE_SECONDS / 3)
+
+        threading.Thread(target=keep_alive, name="sms-worker-alive", daemon=True).start()
+        try:
+            return super().work(*args, **kwargs)
+        finally:
+            stop.set()
+            try:
+                self.connection.delete(key)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 def main() -> None:  # pragma: no cover - process wiring around tested functions
@@ -47,7 +76,7 @@ def main() -> None:  # pragma: no cover - process wiring around tested functions
         return
     install_outbox_dispatch()  # replies committed by a job are sent at once
     pool = WorkerPool(list(QUEUES), connection=connection, num_workers=max(1, settings.sms_workers),
-                      worker_class=SimpleWorker)
+                      worker_class=SmsWorker)
     pool.start(logging_level="WARNING")  # rq logs every job at INFO; ours log what matters
 
 

@@ -143,11 +143,13 @@ def fake_actions() -> Iterator[Recorder]:
 
 @pytest.fixture
 def test_redis() -> Iterator[redis.Redis]:
-    client = redis.Redis(host="127.0.0.1", port=6379, db=REDIS_TEST_DB, decode_responses=True)
+    # The Redis the settings use (REDIS_PORT: scripts/test.sh's own when none answered on 6379).
+    port = int(os.environ.get("REDIS_PORT", "6379"))
+    client = redis.Redis(host="127.0.0.1", port=port, db=REDIS_TEST_DB, decode_responses=True)
     try:
         client.ping()
     except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
+        pytest.skip(f"Redis is not running on 127.0.0.1:{port}")
     client.flushdb()
     yield client
     client.flushdb()

@@ -211,3 +211,32 @@ def test_after_a_handover_texts_go_onto_the_referral(sms_app, fake_rasa, twilio,
         assert [event.body for event in events] == ["also my youngest has asthma"]
     last = bodies(twilio)[-1]
     assert f"I have added this to your request. {worker} will see it." in last
+
+
+def test_a_job_cut_off_by_a_worker_dying_is_run_again_at_once(sms_app, fake_rasa, twilio, session_factory):
+    """A worker killed mid-job leaves rq saying "started" for minutes. While
+    the worker is alive its job is left alone; once it has died, the upkeep
+    job runs the text again, and it is answered once."""
+    from rq.job import JobStatus
+
+    from api.sms.jobs import WORKER_ALIVE
+    from api.sms.runtime import TURN_QUEUE
+
+    client = sms_app(clock_frozen_at=MONDAY_10AM)
+    text_in(client, "what's on tomorrow")
+    [row] = inbound_rows(session_factory)
+    rt = current_runtime()
+    job = Job.fetch(f"sms-in-{row.id}", connection=rt.redis)
+    rt.queue(TURN_QUEUE).remove(job)  # a worker took it...
+    job.worker_name = "sms-worker-on-a-lost-machine"
+    job.set_status(JobStatus.STARTED)
+    job.save()
+    rt.redis.set(WORKER_ALIVE.format(name=job.worker_name), "1", ex=15)  # ...and is still working on it
+    look_after_texts(rt)
+    run_jobs()
+    assert fake_rasa.received == []
+    rt.redis.delete(WORKER_ALIVE.format(name=job.worker_name))  # the worker died
+    look_after_texts(rt)
+    run_jobs()
+    assert [c["json"]["message"] for c in fake_rasa.received] == ["what's on tomorrow"]
+    assert len(twilio.to(FAMILY)) == 1
