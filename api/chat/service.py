@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from api.chat import transcript
 from api.chat.conversation import conversation_sender, end_episode, episode_is_live, pseudonym
-from api.chat.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
+from api.chat.rasa import AssistantUnavailable, Reply, replies_to_turn, send_to_rasa_replies
 from api.chat.starts import note_conversation
 from api.content.service import family_text
 from api.referrals.service import add_family_message, open_referral_for
@@ -117,26 +117,34 @@ async def forget_chat(redis: Redis, settings: Settings, cookie_token: str) -> No
 
 
 async def assistant_messages(db: Session, settings: Settings, sender: str, message: str, channel: str,
-                             now: datetime) -> list[Reply]:
+                             now: datetime, turn_id: str | None = None, retry: bool = False) -> list[Reply]:
     """One family message to Rasa under its pseudonymous `sender` id; the
     replies (with any quick replies), plus a note when the message went onto
     the family's open referral. Raises AssistantUnavailable when Rasa cannot
-    be reached."""
+    be reached. `retry` with a `turn_id`: an earlier try may have reached
+    Rasa, so if Rasa already took this message its replies are taken from
+    the tracker instead of sending it twice."""
     note_conversation(db, sender, channel, now)  # counted in the weekly figures
     # Asked before Rasa answers, so the message that completes a handover
     # is not also added to it as a message "after" the handover.
     handed_over = open_referral_for(db, sender) is not None
-    replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
-                                         settings.rasa_timeout_seconds)
+    replies = None
+    if retry and turn_id:
+        replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
+                                        settings.rasa_timeout_seconds)
+    if replies is None:
+        replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
+                                             settings.rasa_timeout_seconds, turn_id)
     if handed_over:
         replies = replies + [Reply(text) for text in add_family_message(db, sender, message, now, channel)[1]]
     return replies
 
 
 async def assistant_replies(db: Session, settings: Settings, sender: str, message: str, channel: str,
-                            now: datetime) -> list[str]:
+                            now: datetime, turn_id: str | None = None, retry: bool = False) -> list[str]:
     """One family message to Rasa under its pseudonymous `sender` id; the
     replies, plus a note when the message went onto the family's open
     referral. Used by web chat and SMS alike. Raises AssistantUnavailable
     when Rasa cannot be reached."""
-    return [reply.text for reply in await assistant_messages(db, settings, sender, message, channel, now)]
+    return [reply.text for reply in await assistant_messages(db, settings, sender, message, channel, now,
+                                                             turn_id, retry)]
