@@ -251,7 +251,9 @@ class Cluster:
             f"frontend api\n  bind 127.0.0.1:{self.ports['lb-api']}\n  default_backend api",
             f"frontend rasa\n  bind 127.0.0.1:{self.ports['lb-rasa']}\n  default_backend rasa",
             f"frontend actions\n  bind 127.0.0.1:{self.ports['lb-actions']}\n  default_backend actions",
-            backend("api", "/health/ready"), backend("rasa", "/"), backend("actions", "/health"), ""])
+            # Rasa is ready once its model is loaded: /status answers 409 before.
+            backend("api", "/health/ready"), backend("rasa", f"/status?token={self.services['rasa-1'].env['RASA_TOKEN']}"),
+            backend("actions", "/health"), ""])
 
     def start_haproxy(self, replicas: int) -> None:
         self.stop("haproxy")
