@@ -436,7 +436,8 @@ def wait_for_texts(cluster: Cluster, sids: list[str], timeout: float) -> None:
     while time.monotonic() < deadline:
         waiting = cluster.query("SELECT count(*) FROM sms_inbound WHERE state = 'queued' AND message_sid = ANY(%s)",
                                 sids)[0][0]
-        sending = cluster.query("SELECT count(*) FROM outbox_messages WHERE status IN ('queued', 'sending')")[0][0]
+        sending = cluster.query("SELECT count(*) FROM outbox_messages WHERE kind = 'reply' "
+                                "AND status IN ('queued', 'sending')")[0][0]
         if waiting == 0 and sending == 0:
             return
         time.sleep(1)
