@@ -239,12 +239,14 @@ class Cluster:
             lines = [f"backend {prefix}", "  balance roundrobin", f"  option httpchk GET {check}",
                      "  http-response set-header X-Served-By %s"]
             for name in names[:replicas]:
-                lines.append(f"  server {name} 127.0.0.1:{self.services[name].port} check inter 1s fall 2 rise 2")
+                lines.append(f"  server {name} 127.0.0.1:{self.services[name].port} check")
             return "\n".join(lines)
 
         return "\n".join([
             "global", "  maxconn 4096",
             "defaults", "  mode http", "  timeout connect 2s", "  timeout client 120s", "  timeout server 120s",
+            # A replica busy with a full CPU still answers its check within 5 s.
+            "  timeout check 5s", "  default-server inter 2s fall 3 rise 2",
             # A request refused by a dead replica's port is tried on another;
             # one the replica had already taken is not (it may have been done).
             "  retries 2", "  option redispatch", "  retry-on conn-failure",

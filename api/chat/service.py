@@ -128,6 +128,11 @@ async def assistant_messages(db: Session, settings: Settings, sender: str, messa
     # Asked before Rasa answers, so the message that completes a handover
     # is not also added to it as a message "after" the handover.
     handed_over = open_referral_for(db, sender) is not None
+    # End the transaction before waiting on Rasa: no database connection is
+    # held across the wait. Rasa's turn calls back into the api (its NLG
+    # endpoint, the action server's look-ups), and with connections held by
+    # every chat waiting on Rasa the pool ran dry under load (bench/scale.py).
+    db.commit()
     replies = None
     if retry and turn_id:
         replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
