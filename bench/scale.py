@@ -616,6 +616,7 @@ def run(families: int, seconds: int, replica_counts: list[int], apis: int, kills
     if not LOCUST_BIN.exists():
         raise RuntimeError("locust's venv is missing: run `make setup`")
     workdir = workdir or Path(tempfile.mkdtemp(prefix="scale-"))
+    workdir.mkdir(parents=True, exist_ok=True)
     cluster = Cluster(workdir, apis)
     phases = []
     with TwilioStandIn() as twilio:
