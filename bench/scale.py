@@ -245,8 +245,9 @@ class Cluster:
         return "\n".join([
             "global", "  maxconn 4096",
             "defaults", "  mode http", "  timeout connect 2s", "  timeout client 120s", "  timeout server 120s",
-            # A replica busy with a full CPU still answers its check within 5 s.
-            "  timeout check 5s", "  default-server inter 2s fall 3 rise 2",
+            # A replica busy with a full CPU may take a while to answer its
+            # check; a dead one refuses at once (and is passed over anyway).
+            "  timeout check 10s", "  default-server inter 2s fall 5 rise 2",
             # A request refused by a dead replica's port is tried on another;
             # one the replica had already taken is not (it may have been done).
             "  retries 2", "  option redispatch", "  retry-on conn-failure",

@@ -9,7 +9,18 @@ MAX_BUTTON_CHARS = 300
 
 
 class AssistantUnavailable(Exception):
-    """Rasa could not be reached, timed out, or answered with an error."""
+    """Rasa could not be reached, timed out, or answered with an error.
+    `cut_off`: the connection was refused or cut, or the proxy in front of
+    the Rasa replicas answered for them (502/503/504): the replica died or
+    was away, and asking again (another replica) may work."""
+
+    def __init__(self, reason: str, cut_off: bool = False) -> None:
+        super().__init__(reason)
+        self.cut_off = cut_off
+
+
+CUT_OFF_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+PROXY_ANSWERED = {502, 503, 504}
 
 
 @dataclass
@@ -66,9 +77,9 @@ async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: s
         async with httpx.AsyncClient(timeout=timeout) as client:
             response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=payload)
     except httpx.HTTPError as error:
-        raise AssistantUnavailable(type(error).__name__) from error
+        raise AssistantUnavailable(type(error).__name__, isinstance(error, CUT_OFF_ERRORS)) from error
     if response.status_code >= 400:
-        raise AssistantUnavailable(f"status {response.status_code}")
+        raise AssistantUnavailable(f"status {response.status_code}", response.status_code in PROXY_ANSWERED)
     try:
         body = response.json()
     except ValueError as error:

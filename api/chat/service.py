@@ -3,6 +3,8 @@ the family has been handed over, pass what they send on to their worker.
 The web page's transcript (api/chat/transcript.py) is kept here too, so a
 reload, or a browser without JavaScript, shows the same chat."""
 
+import logging
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,6 +19,8 @@ from api.chat.starts import note_conversation
 from api.content.service import family_text
 from api.referrals.service import add_family_message, open_referral_for
 from api.settings import Settings
+
+log = logging.getLogger("api.chat")
 
 MAX_MESSAGE_CHARS = 1000
 # What the "Talk to a person" button sends (Rasa understands it as
@@ -67,7 +71,8 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
         shown = await shown_text(db, redis, hashed, message, quick_reply)
         sender = await conversation_sender(redis, settings.pseudonym_key, cookie_token,
                                            settings.conversation_quiet_seconds)
-        replies = await assistant_messages(db, settings, sender, message, "web", now)
+        replies = await assistant_messages(db, settings, sender, message, "web", now,
+                                           turn_id=f"web-{secrets.token_hex(8)}")
     except (AssistantUnavailable, RedisError, ValueError, OSError):
         return ChatOutcome(503, [], "assistant_unavailable", earlier_ended)
     if not replies:
@@ -138,8 +143,22 @@ async def assistant_messages(db: Session, settings: Settings, sender: str, messa
         replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
                                         settings.rasa_timeout_seconds)
     if replies is None:
-        replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
-                                             settings.rasa_timeout_seconds, turn_id)
+        try:
+            replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
+                                                 settings.rasa_timeout_seconds, turn_id)
+        except AssistantUnavailable as error:
+            if not (turn_id and error.cut_off):
+                raise
+            # The Rasa replica answering died mid-turn (several replicas run
+            # behind a proxy): ask again, once, unless it had already taken
+            # the message. The conversation's lock in Redis keeps the turns
+            # in order; a dead replica's lock lapses (TICKET_LOCK_LIFETIME).
+            log.warning("rasa cut off a %s turn (%s): asking again", channel, error)
+            replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
+                                            settings.rasa_timeout_seconds)
+            if replies is None:
+                replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
+                                                     settings.rasa_timeout_seconds, turn_id)
     if handed_over:
         replies = replies + [Reply(text) for text in add_family_message(db, sender, message, now, channel)[1]]
     return replies
