@@ -15,7 +15,6 @@ cat >> "$procfile" <<PROCS
 rasa: .venvs/rasa/bin/rasa run --enable-api --auth-token "\$RASA_TOKEN" -i 127.0.0.1 -p $RASA_PORT -m models/current.tar.gz --endpoints endpoints.yml --credentials credentials.yml
 actions: SANIC_HOST=127.0.0.1 .venvs/rasa/bin/rasa run actions --actions actions -p $ACTIONS_PORT
 api: .venvs/api/bin/uvicorn api.main:app --host 127.0.0.1 --port $API_PORT --no-access-log --timeout-graceful-shutdown 5
-reminders: .venvs/api/bin/python -m api.bookings.reminders
 sms-worker: .venvs/api/bin/python -m api.sms.worker
 sms-cron: .venvs/api/bin/python -m api.sms.worker --cron
 teach-worker: .venvs/api/bin/python -m api.teaching.worker

@@ -13,6 +13,10 @@ if ! .venvs/api/bin/python scripts/redis_check.py; then
   for _ in $(seq 50); do .venvs/api/bin/python scripts/redis_check.py && break; sleep 0.1; done
 fi
 
+echo "== Deploy: Kubernetes manifests (kubectl kustomize, checkov) and the images' lock files, on paper"
+.venvs/api/bin/python -m pytest -p no:cacheprovider tests/deploy "$@"
+deploy_status=$?
+
 echo "== Rasa side: risk check, spaCy pipeline, actions, held-out NLU evaluation"
 .venvs/rasa/bin/python -m pytest -p no:cacheprovider tests/bot tests/actions tests/nlu "$@"
 rasa_status=$?
@@ -21,4 +25,8 @@ echo "== Api side: api on SQLite and PostgreSQL, plain language, whole conversat
 .venvs/api/bin/python -m pytest -p no:cacheprovider tests/api tests/content tests/conversations tests/sms tests/browser "$@"
 api_status=$?
 
-[ "$rasa_status" -eq 0 ] && [ "$api_status" -eq 0 ]
+echo "== Several replicas: 2 of each service behind HAProxy, one of each killed mid-load, nothing lost (bench/scale.py --short)"
+.venvs/api/bin/python -m pytest -p no:cacheprovider tests/scale "$@"
+scale_status=$?
+
+[ "$scale_status" -eq 0 ] && [ "$deploy_status" -eq 0 ] && [ "$rasa_status" -eq 0 ] && [ "$api_status" -eq 0 ]

@@ -4,10 +4,13 @@
 the session is tomorrow (London time), it is between 8am and 8pm, and the
 booking has not had one. A booking made the day before or on the day gets
 none: its confirmation is fresh, and a second text would only add noise.
-Each booking gets one reminder at most, even with two loops running (a
+Each booking gets one reminder at most, even with two runs at once (a
 conditional UPDATE of `reminder_sent_at` decides).
 
-Run the loop:  python -m api.bookings.reminders   (a process in `make run`)
+`reminders_job` is a scheduled job: the one scheduler
+(`python -m api.sms.worker --cron`) queues it every minute and any SMS
+worker runs it, so however many replicas run, nothing loops on its own.
+`python -m api.bookings.reminders` still runs the old loop by hand.
 """
 
 import logging
@@ -78,6 +81,18 @@ def queue_due_reminders(session: Session, now: datetime) -> int:
         queued += 1
     session.commit()
     return queued
+
+
+def reminders_job() -> int:
+    """rq cron job (registered by `api.sms.worker --cron`)."""
+    from api.sms.runtime import runtime
+
+    rt = runtime()
+    with rt.session_factory() as session:
+        count = queue_due_reminders(session, rt.now())
+    if count:
+        log.info("booking reminders queued: %d", count)
+    return count
 
 
 def main() -> None:  # pragma: no cover - the loop around the tested function

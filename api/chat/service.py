@@ -3,6 +3,7 @@ the family has been handed over, pass what they send on to their worker.
 The web page's transcript (api/chat/transcript.py) is kept here too, so a
 reload, or a browser without JavaScript, shows the same chat."""
 
+import secrets
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -74,7 +75,8 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
         shown = await shown_text(db, redis, hashed, message, quick_reply)
         sender = await conversation_sender(redis, settings.pseudonym_key, cookie_token,
                                            settings.conversation_quiet_seconds)
-        replies = await assistant_messages(db, settings, sender, message, "web", now)
+        replies = await assistant_messages(db, settings, sender, message, "web", now,
+                                           turn_id=f"web-{secrets.token_hex(8)}")
     except (AssistantUnavailable, RedisError, ValueError, OSError):
         return ChatOutcome(503, [], "assistant_unavailable", earlier_ended)
     if not replies:

@@ -77,3 +77,16 @@ async def redis_persistence_warning(redis: Redis, may_persist: bool) -> str | No
     return ("Redis keeps data on disk (" + " and ".join(kinds) + "): copies of conversations can outlive "
             "their expiry and erasure. Start it with --save '' --appendonly no, "
             "or set REDIS_MAY_PERSIST=true if that is intended")
+
+
+async def readiness_checks(settings: Settings, redis: Redis, session_factory: sessionmaker) -> dict:
+    """Only what the api needs to do its own work: Redis and the database."""
+    timeout = settings.health_timeout_seconds
+    redis_up, database = await asyncio.gather(
+        asyncio.wait_for(_redis_ok(redis), timeout * 2),
+        asyncio.wait_for(asyncio.to_thread(_database_ok, session_factory), timeout * 5),
+        return_exceptions=True,
+    )
+    checks = {name: "ok" if result is True else "down" for name, result in
+              (("redis", redis_up), ("database", database))}
+    return {"status": "ok" if all(v == "ok" for v in checks.values()) else "degraded", "checks": checks}

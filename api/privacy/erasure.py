@@ -4,7 +4,7 @@ A family is found by a phone number, a request (referral) or booking
 reference, or a conversation id, and then by everything those lead to: the
 phone number's look-up hash finds their texts, requests and bookings; the
 keyed hash at the start of a conversation id (the same for every episode of
-one web chat cookie or one phone number, api/chat/conversation.py) finds
+one web chat cookie or one phone number, api/turns/conversation.py) finds
 their other conversations.
 
 Erasing removes or empties every row that could be tied to the family:

@@ -17,7 +17,7 @@ from api.internal.contract import messages, problem, read_body
 from api.internal.routes import require_actions_token
 from api.referrals import service
 from api.referrals.live import publish_referral_changed
-from api.referrals.schemas import FamilyMessageIn, WithdrawIn
+from api.referrals.schemas import FamilyMessageIn, UrgentIn, WithdrawIn
 from api.settings import Settings
 
 router = APIRouter(prefix="/internal/referrals", dependencies=[Depends(require_actions_token)])
@@ -94,12 +94,12 @@ async def urgent(request: Request, db: Session = Depends(get_db), redis: Redis =
                  settings: Settings = Depends(get_app_settings), now: datetime = Depends(get_now)) -> JSONResponse:
     """200 `{"urgent": bool}`: a crisis after the handover makes the family's
     open request urgent; false when they have no open request."""
-    body = await _json_body(request)
-    if not isinstance(body, dict):
-        return _problem(422, "body: send a JSON object")
-    referral, problem = await _run(service.mark_urgent_after_crisis, db, body.get("conversation_id"), now)
-    if problem:
-        return problem
+    body, refused = await read_body(request, UrgentIn)
+    if refused:
+        return refused
+    referral, refused = await _run(service.mark_urgent_after_crisis, db, body.conversation_id, now)
+    if refused:
+        return refused
     if referral is not None:
         await publish_referral_changed(redis, settings, referral.reference, referral.hub.slug, referral.status)
     return JSONResponse({"urgent": referral is not None})

@@ -92,7 +92,7 @@ def create_partner_request(session: Session, partner, form: dict, idempotency_ke
     organisation = partner.organisation or partner.name
     phone = normalise_phone(form["phone"])
     # The id a text conversation from this number would have, so what the
-    # family texts later goes onto this request (api/chat/conversation.py).
+    # family texts later goes onto this request (api/turns/conversation.py).
     family = pseudonym(pseudonym_key, phone) if pseudonym_key else f"partner{secrets.token_hex(16)}"
     asked_on = at_local(date.fromisoformat(form["asked_on"]), time(12, 0))
     data = {

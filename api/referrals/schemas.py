@@ -98,6 +98,11 @@ class WithdrawIn(_In):
     channel: Literal["web", "sms"] | None = None
 
 
+class UrgentIn(_In):
+    conversation_id: str = Field(min_length=1, max_length=200)
+    channel: Literal["web", "sms"] | None = None
+
+
 class FamilyMessageIn(_In):
     conversation_id: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=MAX_MESSAGE_CHARS)

@@ -37,14 +37,31 @@ RESULT_TTL = 300
 FAILURE_TTL = 7 * 86400
 
 
+# Each worker process keeps this key alive while it runs (api.sms.worker):
+# a job "started" by a worker whose key has gone was cut off when the
+# worker died (killed, its machine lost), and is run again at once rather
+# than after rq notices, minutes later. Jobs are idempotent, so that is safe.
+WORKER_ALIVE = "sms:worker-alive:{name}"
+WORKER_ALIVE_SECONDS = 15
+
+
+def worker_died(rt: SmsRuntime, job: Job) -> bool:
+    """True if the job is marked started by a worker that is no longer alive."""
+    name = job.worker_name
+    return bool(name) and not rt.redis.exists(WORKER_ALIVE.format(name=name))
+
+
 def ensure_job(rt: SmsRuntime, queue: str, function: str, row_id: int, job_id: str, retry: Retry,
                timeout: int) -> bool:
     """Queue `function(row_id)` unless a job with this id is already waiting,
-    running or due to retry. True if a job was queued."""
+    running (in a live worker) or due to retry. True if a job was queued."""
     try:
         job = Job.fetch(job_id, connection=rt.redis)
-        if job.get_status(refresh=False) in LIVE:
+        status = job.get_status(refresh=False)
+        if status in LIVE and not (status == JobStatus.STARTED and worker_died(rt, job)):
             return False
+        if status == JobStatus.STARTED:
+            log.warning("job %s was cut off by its worker stopping: queued again", job_id)
         job.delete()
     except NoSuchJobError:
         pass

@@ -10,7 +10,9 @@ handover goes onto the family's referral in the same way.
 
 One number's texts are answered one at a time, in the order they came
 (a Redis lock per number; each job answers every earlier waiting text of
-its number first). If Rasa or the action server is down, the job fails,
+its number first). Each text goes to Rasa with its own turn id; a retry
+first looks in Rasa's tracker for it, so a text is never put to Rasa twice
+(a worker killed after Rasa answered). If Rasa or the action server is down, the job fails,
 the text stays "queued", and rq tries again with backoff. A text is marked
 answered in the same commit that puts its replies in the outbox, so a
 retry never answers it twice.
@@ -95,7 +97,11 @@ async def answer_one(rt: SmsRuntime, inbound_id: int) -> None:
                 # "1", "2 it was ok": an answer to the feedback question, not for the assistant.
                 texts = take_feedback_reply(session, row.phone_hash, row.body, now)
                 if texts is None:
-                    texts = await assistant_replies(session, settings, sender, row.body, "sms", now)
+                    # A try before this one may have reached Rasa and been cut
+                    # off (its worker died): then Rasa's replies are taken from
+                    # the tracker, and the text is not put to Rasa twice.
+                    texts = await assistant_replies(session, settings, sender, row.body, "sms", now,
+                                                    turn_id=f"sms-{row.id}", retry=row.attempts > 1)
                 if not texts:  # Rasa answered with nothing: the action server is down
                     raise AssistantUnavailable("no replies")
             except Exception as error:

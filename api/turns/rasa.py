@@ -11,7 +11,18 @@ MAX_BUTTON_CHARS = 300
 
 
 class AssistantUnavailable(Exception):
-    """Rasa could not be reached, timed out, or answered with an error."""
+    """Rasa could not be reached, timed out, or answered with an error.
+    `cut_off`: the connection was refused or cut, or the proxy in front of
+    the Rasa replicas answered for them (502/503/504): the replica died or
+    was away, and asking again (another replica) may work."""
+
+    def __init__(self, reason: str, cut_off: bool = False) -> None:
+        super().__init__(reason)
+        self.cut_off = cut_off
+
+
+CUT_OFF_ERRORS = (httpx.ConnectError, httpx.ReadError, httpx.WriteError, httpx.RemoteProtocolError)
+PROXY_ANSWERED = {502, 503, 504}
 
 
 @dataclass
@@ -57,17 +68,21 @@ def replies_from(body: object) -> list[Reply]:
     return replies
 
 
-async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[Reply]:
-    """Send one message to Rasa; return its replies with their quick replies."""
-    payload = {"sender": sender, "message": text, "metadata": {"channel": channel}}
+async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: str, timeout: float,
+                               turn_id: str | None = None) -> list[Reply]:
+    """Send one message to Rasa; return its replies with their quick replies.
+    `turn_id` (no personal data) is kept with the message in the tracker, so
+    a retry can find out whether Rasa already took it (`replies_to_turn`)."""
+    metadata = {"channel": channel, **({"turn_id": turn_id} if turn_id else {})}
+    payload = {"sender": sender, "message": text, "metadata": metadata}
     with timed_turn(channel):  # for /metrics: turns, time, errors
         try:
             async with httpx.AsyncClient(timeout=timeout) as client:
                 response = await client.post(f"{rasa_url.rstrip('/')}/webhooks/rest/webhook", json=payload)
         except httpx.HTTPError as error:
-            raise AssistantUnavailable(type(error).__name__) from error
+            raise AssistantUnavailable(type(error).__name__, isinstance(error, CUT_OFF_ERRORS)) from error
         if response.status_code >= 400:
-            raise AssistantUnavailable(f"status {response.status_code}")
+            raise AssistantUnavailable(f"status {response.status_code}", response.status_code in PROXY_ANSWERED)
         try:
             body = response.json()
         except ValueError as error:
@@ -78,3 +93,35 @@ async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: s
 async def send_to_rasa(rasa_url: str, sender: str, text: str, channel: str, timeout: float) -> list[str]:
     """Send one message to Rasa; return the texts it replied with (no buttons)."""
     return [reply.text for reply in await send_to_rasa_replies(rasa_url, sender, text, channel, timeout)]
+
+
+async def replies_to_turn(rasa_url: str, rasa_token: str, sender: str, turn_id: str,
+                          timeout: float) -> list[Reply] | None:
+    """If Rasa already took the message sent with `turn_id` (a job cut off
+    after Rasa answered, before the answer was kept), the replies it gave,
+    from the conversation's tracker; None if it never took it. Raises
+    AssistantUnavailable when Rasa cannot be asked."""
+    try:
+        async with httpx.AsyncClient(timeout=timeout) as client:
+            response = await client.get(f"{rasa_url.rstrip('/')}/conversations/{sender}/tracker",
+                                        params={"token": rasa_token} if rasa_token else None)
+    except httpx.HTTPError as error:
+        raise AssistantUnavailable(type(error).__name__) from error
+    if response.status_code >= 400:
+        raise AssistantUnavailable(f"status {response.status_code}")
+    try:
+        events = response.json().get("events") or []
+    except (ValueError, AttributeError) as error:
+        raise AssistantUnavailable("tracker was not JSON") from error
+    found, body = False, []
+    for event in events:
+        if not isinstance(event, dict):
+            continue
+        if event.get("event") == "user":
+            if found:
+                break
+            found = (event.get("metadata") or {}).get("turn_id") == turn_id
+        elif found and event.get("event") == "bot":
+            body.append({"text": event.get("text"), "buttons": (event.get("data") or {}).get("buttons")})
+    replies = replies_from(body)
+    return replies if found and replies else None

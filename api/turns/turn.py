@@ -8,37 +8,63 @@ of their own. Holding one per turn across that wait ran the pool dry at
 about 15 turns at once.
 """
 
+import logging
 from datetime import datetime
 
 from sqlalchemy.orm import Session
 
 from api.referrals.service import add_family_message, open_referral_for
 from api.settings import Settings
-from api.turns.rasa import AssistantUnavailable, Reply, send_to_rasa_replies
+from api.turns.rasa import AssistantUnavailable, Reply, replies_to_turn, send_to_rasa_replies
 from api.turns.starts import note_conversation
+
+log = logging.getLogger("api.turns")
 
 __all__ = ["AssistantUnavailable", "Reply", "assistant_messages", "assistant_replies"]
 
 
 async def assistant_messages(db: Session, settings: Settings, sender: str, message: str, channel: str,
-                             now: datetime) -> list[Reply]:
+                             now: datetime, turn_id: str | None = None, retry: bool = False) -> list[Reply]:
     """One family message to Rasa under its pseudonymous `sender` id; the
     replies (with any quick replies), plus a note when the message went onto
     the family's open referral. Raises AssistantUnavailable when Rasa cannot
-    be reached. Commits what it wrote before and after Rasa's answer."""
+    be reached. Commits what it wrote before and after Rasa's answer.
+    `retry` with a `turn_id`: an earlier try may have reached Rasa, so if
+    Rasa already took this message its replies are taken from the tracker
+    instead of sending it twice."""
     note_conversation(db, sender, channel, now)  # counted in the weekly figures
     # Asked before Rasa answers, so the message that completes a handover
     # is not also added to it as a message "after" the handover.
     handed_over = open_referral_for(db, sender) is not None
     db.commit()  # ends the transaction: its connection goes back to the pool while Rasa answers
-    replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
-                                         settings.rasa_timeout_seconds)
+    replies = None
+    if retry and turn_id:
+        replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
+                                        settings.rasa_timeout_seconds)
+    if replies is None:
+        try:
+            replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
+                                                 settings.rasa_timeout_seconds, turn_id)
+        except AssistantUnavailable as error:
+            if not (turn_id and error.cut_off):
+                raise
+            # The Rasa replica answering died mid-turn (several replicas run
+            # behind a proxy): ask again, once, unless it had already taken
+            # the message. The conversation's lock in Redis keeps the turns
+            # in order; a dead replica's lock lapses (TICKET_LOCK_LIFETIME).
+            log.warning("rasa cut off a %s turn (%s): asking again", channel, error)
+            replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
+                                            settings.rasa_timeout_seconds)
+            if replies is None:
+                replies = await send_to_rasa_replies(settings.rasa_url, sender, message, channel,
+                                                     settings.rasa_timeout_seconds, turn_id)
     if handed_over:
         replies = replies + [Reply(text) for text in add_family_message(db, sender, message, now, channel)[1]]
     return replies
 
 
 async def assistant_replies(db: Session, settings: Settings, sender: str, message: str, channel: str,
-                            now: datetime) -> list[str]:
+                            now: datetime, turn_id: str | None = None, retry: bool = False) -> list[str]:
     """`assistant_messages` as texts (SMS has no quick replies)."""
-    return [reply.text for reply in await assistant_messages(db, settings, sender, message, channel, now)]
+    return [reply.text for reply in await assistant_messages(db, settings, sender, message, channel, now,
+                                                             turn_id, retry)]

@@ -100,15 +100,20 @@ def db(session_factory):
 class Recorder:
     """A tiny HTTP server that records requests and answers like Rasa
     (POST /webhooks/rest/webhook), Rasa's root (GET /) and the action
-    server's GET /health."""
+    server's GET /health. `trackers[sender]` is what GET
+    /conversations/<sender>/tracker answers with as its events."""
 
     def __init__(self) -> None:
         self.received: list[dict] = []
         self.status = 200
+        self.trackers: dict[str, list[dict]] = {}
         recorder = self
 
         class Handler(QuietHandler):
             def do_GET(self):
+                parts = self.path.split("?")[0].split("/")
+                if len(parts) == 4 and parts[1] == "conversations" and parts[3] == "tracker":
+                    return self._reply(recorder.status, {"events": recorder.trackers.get(parts[2], [])})
                 self._reply(recorder.status, {"path": self.path})
 
             def do_POST(self):

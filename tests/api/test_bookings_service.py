@@ -478,3 +478,30 @@ def test_a_moved_booking_is_reminded_for_its_new_date(db, session_factory):
                          new_key(), london(2026, 11, 30, 10), "sms")
     assert queue_due_reminders(db, london(2026, 12, 7, 9)) == 1
     assert len(texts(session_factory, "booking_reminder")) == 2
+
+
+def test_the_scheduled_reminders_job_texts_each_family_once(db, session_factory, database_url):
+    """Reminders are a job the one scheduler queues every minute and any SMS
+    worker runs: run twice at once (two workers, or a job retried after its
+    worker died), a family still gets one reminder."""
+    import threading
+
+    from api.bookings.reminders import reminders_job
+    from api.sms.runtime import SmsRuntime, make_sync_redis, use_runtime
+    from tests.api.conftest import make_settings
+
+    book(db, MESSY_NEXT_TUESDAY)
+    settings = make_settings(database_url, clock_frozen_at=london(2026, 11, 30, 9))
+    use_runtime(SmsRuntime(settings, session_factory, make_sync_redis(settings)))
+    try:
+        counts = []
+        runs = [threading.Thread(target=lambda: counts.append(reminders_job())) for _ in range(2)]
+        for run in runs:
+            run.start()
+        for run in runs:
+            run.join()
+        assert sorted(counts) == [0, 1]
+        assert reminders_job() == 0
+    finally:
+        use_runtime(None)
+    assert len(texts(session_factory, "booking_reminder")) == 1

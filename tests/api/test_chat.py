@@ -67,7 +67,8 @@ def test_replies_come_back_and_rasa_sees_a_pseudonym_not_the_cookie(make_client,
     client.post("/chat/messages", json={"text": "when are you open"})
     [one, two] = fake_rasa.received
     assert one["path"] == "/webhooks/rest/webhook"
-    assert one["json"]["message"] == "hi" and one["json"]["metadata"] == {"channel": "web"}
+    assert one["json"]["message"] == "hi" and one["json"]["metadata"]["channel"] == "web"
+    assert one["json"]["metadata"]["turn_id"].startswith("web-")  # no personal data in it
     sender = one["json"]["sender"]
     assert cookie and cookie not in sender
     assert two["json"]["sender"] == sender  # the same conversation
@@ -112,3 +113,48 @@ def test_the_chat_shows_again_in_this_browser_only_for_a_short_time_and_says_so(
     page = client.get("/chat").text
     assert "my worry about money" in page
     assert "This chat shows here again for 30 minutes after your last message." in page
+
+
+def test_a_rasa_replica_dying_mid_turn_is_asked_again_once(make_client, fake_rasa, test_redis):
+    """Several Rasa replicas behind a proxy: the one answering dies and the
+    proxy answers 502 for it. The api asks again (another replica), once,
+    with the same turn id, and the family gets their answer."""
+    import json
+    import threading
+    from http.server import ThreadingHTTPServer
+
+    from tests.support.http import QuietHandler
+
+    posts = []
+
+    class DyingThenFine(QuietHandler):
+        def do_GET(self):  # the tracker: the dead replica never saved the turn
+            self._reply(200, {"events": []})
+
+        def do_POST(self):
+            body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+            posts.append(body)
+            if len(posts) == 1:
+                return self._reply(502, {"error": "the replica went away"})
+            self._reply(200, [{"recipient_id": body["sender"], "text": "Riverside is open 9 to 5"}])
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), DyingThenFine)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = make_client(rasa_url=f"http://127.0.0.1:{server.server_address[1]}")
+        response = client.post("/chat/messages", json={"text": "when is riverside open"})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert response.status_code == 200
+    assert response.json() == {"messages": [{"text": "Riverside is open 9 to 5"}]}
+    first, second = posts
+    assert first["metadata"]["turn_id"] == second["metadata"]["turn_id"]
+
+
+def test_rasa_refusing_with_an_error_of_its_own_is_not_asked_twice(make_client, fake_rasa, test_redis):
+    """A 500 from Rasa itself is no dead replica: no second try."""
+    fake_rasa.status = 500
+    client = make_client(rasa_url=fake_rasa.url)
+    assert client.post("/chat/messages", json={"text": "hi"}).status_code == 503
+    assert len(fake_rasa.received) == 1

@@ -177,16 +177,27 @@ def test_not_safe_to_text_told_to_a_worker_holds_for_booking_texts_too(client, t
     from api.referrals.service import create_referral
 
     with session_factory() as session:
-        create_referral(session, {**PAYLOAD, "contact": {**PAYLOAD["contact"], "phone": FAMILY, "method": "call",
-                                                         "safe_to_text": False}}, new_key(), MONDAY_10AM)
-    book_tuesday(session_factory)
-    send_reminders(session_factory)
-    run_jobs()
-    [(reminder, delivery)] = outbox(session_factory, "booking_reminder")
-    assert (reminder.status, delivery.reason) == ("not_sent", "not_safe_to_text")
-    assert bodies(twilio) == []
-    # A reply to the family's own text still goes: they texted us from that phone.
-    text_in(client, "help")
-    run_jobs()
-    assert len(bodies(twilio)) == 1
+        made = create_referral(session, {**PAYLOAD, "contact": {**PAYLOAD["contact"], "phone": FAMILY,
+                                                                "method": "call", "safe_to_text": False}},
+                               new_key(), MONDAY_10AM)
+        referral_id = made.referral.id
+    try:
+        book_tuesday(session_factory)
+        send_reminders(session_factory)
+        run_jobs()
+        [(reminder, delivery)] = outbox(session_factory, "booking_reminder")
+        assert (reminder.status, delivery.reason) == ("not_sent", "not_safe_to_text")
+        assert bodies(twilio) == []
+        # A reply to the family's own text still goes: they texted us from that phone.
+        text_in(client, "help")
+        run_jobs()
+        assert len(bodies(twilio)) == 1
+    finally:
+        # The database lasts the whole run: later tests text this number.
+        from sqlalchemy import update
+
+        from api.referrals.models import Referral
+
+        with session_factory() as session, session.begin():
+            session.execute(update(Referral).where(Referral.id == referral_id).values(safe_to_text=True))
 

@@ -211,3 +211,71 @@ def test_after_a_handover_texts_go_onto_the_referral(sms_app, fake_rasa, twilio,
         assert [event.body for event in events] == ["also my youngest has asthma"]
     last = bodies(twilio)[-1]
     assert f"I have added this to your request. {worker} will see it." in last
+
+
+def test_a_job_cut_off_by_a_worker_dying_is_run_again_at_once(sms_app, fake_rasa, twilio, session_factory):
+    """A worker killed mid-job leaves rq saying "started" for minutes. While
+    the worker is alive its job is left alone; once it has died, the upkeep
+    job runs the text again, and it is answered once."""
+    from rq.job import JobStatus
+
+    from api.sms.jobs import WORKER_ALIVE
+    from api.sms.runtime import TURN_QUEUE
+
+    client = sms_app(clock_frozen_at=MONDAY_10AM)
+    text_in(client, "what's on tomorrow")
+    [row] = inbound_rows(session_factory)
+    rt = current_runtime()
+    job = Job.fetch(f"sms-in-{row.id}", connection=rt.redis)
+    rt.queue(TURN_QUEUE).remove(job)  # a worker took it...
+    job.worker_name = "sms-worker-on-a-lost-machine"
+    job.set_status(JobStatus.STARTED)
+    job.save()
+    rt.redis.set(WORKER_ALIVE.format(name=job.worker_name), "1", ex=15)  # ...and is still working on it
+    look_after_texts(rt)
+    run_jobs()
+    assert fake_rasa.received == []
+    rt.redis.delete(WORKER_ALIVE.format(name=job.worker_name))  # the worker died
+    look_after_texts(rt)
+    run_jobs()
+    assert [c["json"]["message"] for c in fake_rasa.received] == ["what's on tomorrow"]
+    assert len(twilio.to(FAMILY)) == 1
+
+
+def test_a_text_rasa_already_answered_is_not_put_to_it_twice(sms_app, fake_rasa, twilio, session_factory):
+    """A worker killed after Rasa answered, before the answer was kept: the
+    retry finds the text in Rasa's tracker (by its turn id) and sends the
+    answer Rasa gave, instead of asking Rasa again (a "yes" taken twice
+    could answer two questions)."""
+    client = sms_app(clock_frozen_at=MONDAY_10AM)
+    text_in(client, "yes")
+    [row] = inbound_rows(session_factory)
+    rt = current_runtime()
+    Job.fetch(f"sms-in-{row.id}", connection=rt.redis).delete()  # the job died with its worker...
+    from api.turns.conversation import conversation_sender
+    from api.deps import make_redis
+
+    async def sender_of() -> str:
+        redis = make_redis(rt.settings)
+        try:
+            return await conversation_sender(redis, rt.settings.pseudonym_key, FAMILY, 86400)
+        finally:
+            await redis.aclose()
+
+    import asyncio
+
+    sender = asyncio.run(sender_of())
+    fake_rasa.trackers[sender] = [  # ...after Rasa had taken the text and answered
+        {"event": "action", "name": "action_listen"},
+        {"event": "user", "text": "yes", "metadata": {"channel": "sms", "turn_id": f"sms-{row.id}"}},
+        {"event": "bot", "text": "Thanks. What is your first name?", "data": {}},
+    ]
+    with session_factory() as session:  # its try was counted
+        session.get(SmsInbound, row.id).attempts = 1
+        session.commit()
+    look_after_texts(rt)
+    run_jobs()
+    assert fake_rasa.received == []
+    assert bodies(twilio) == ["Thanks. What is your first name?"]
+    [row] = inbound_rows(session_factory)
+    assert row.state == "answered"
