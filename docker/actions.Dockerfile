@@ -9,7 +9,6 @@ RUN pip install --no-cache-dir -r requirements/images/actions.lock
 COPY actions ./actions
 COPY data/yes_no_words.yml ./data/yes_no_words.yml
 COPY data/family_words.yml ./data/family_words.yml
-COPY data/content/glossary.yml ./data/content/glossary.yml
 USER 1001
 ENV PYTHONPATH=/app
 CMD ["start", "--actions", "actions"]

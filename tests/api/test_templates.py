@@ -18,7 +18,7 @@ EXPECTED_KEYS = {
     "hours_closure", "hours_week", "hours_all_hubs", "hub_list", "hub_nearest", "hub_details",
     "hub_not_found", "hub_postcode_not_found", "hub_phone", "travel_directions", "travel_parking",
     "travel_parking_step_free", "travel_which_hub", "sessions_found", "sessions_none_day",
-    "sessions_none", "sessions_kind_not_found", "talk_to_person", "crisis_out_of_hours",
+    "sessions_none", "sessions_kind_not_found", "talk_to_person", "crisis_out_of_hours", "out_of_hours_first",
     "chat_empty", "chat_too_long", "assistant_unavailable", "chat_page_title", "chat_intro",
     "chat_input_label", "chat_send",
 }
