@@ -140,6 +140,8 @@ class ActionAnswer(ApiAnswerAction):
             return "crisis_still_here"
         if intent in STORY_INTENTS and family_words.asks_for_a_person(text):
             return "person_about_topic"  # the offer of a person follows at once (rules.yml)
+        if intent == "privacy" and family_words.asks_to_delete(text):
+            return "delete_my_data_check"  # a yes then erases (rules.yml, actions/privacy.py)
         if intent in NOT_UNDERSTOOD and tracker.get_slot("handover_offered"):
             return "offer_not_understood"  # the offer stays open: run() asks again
         if intent in NOT_UNDERSTOOD and family_words.sounds_upset(text):
@@ -154,6 +156,8 @@ class ActionAnswer(ApiAnswerAction):
         key = self.answer_key(tracker)
         offer_still_open = key == "offer_not_understood"
         events = await super().run(dispatcher, tracker, domain)
+        if key == "delete_my_data_check":
+            events.append(SlotSet("delete_asked", True))
         if (offer_still_open or key == "not_understood_twice") and not tracker.get_slot("referral_made") \
                 and not any(e.get("name") == "handover_offered" and e.get("value") for e in events):
             urgent = bool(tracker.get_slot("handover_urgent"))

@@ -31,5 +31,9 @@ def asks_for_a_person(text: str) -> bool:
     return _says_any(text, _words()["asks_for_a_person"])
 
 
+def asks_to_delete(text: str) -> bool:
+    return _says_any(text, _words()["asks_to_delete"])
+
+
 def sounds_upset(text: str) -> bool:
     return _says_any(text, _words()["sounds_upset"])

@@ -353,6 +353,8 @@ def bot(text):
     ("my son is bullied and im so scared for him", "out_of_scope", "cannot_help_upset"),
     ("im desperate please help", "nlu_fallback", "cannot_help_upset"),
     ("my neighbour is noisy", "out_of_scope", "cannot_help"),
+    ("who reads this and can u delete it", "privacy", "delete_my_data_check"),
+    ("who reads what i write here", "privacy", "privacy"),
 ])
 def test_the_answer_fits_what_the_family_said(api, text, intent, key):
     run(family_actions.ActionAnswer(), said(text, intent))

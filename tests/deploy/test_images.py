@@ -188,8 +188,13 @@ def files_read(path: Path) -> set[Path]:
             if isinstance(found, Path):
                 paths.add(found)
     # Only what is in the repository: build outputs (the spaCy pipeline, the
-    # model) are made inside the image by its RUN steps.
-    return {p for p in paths if REPO in p.parents and p.exists()}
+    # model) are made inside the image by its RUN steps, and `.env` (local
+    # secrets written by `make`) is never baked in: settings come from the
+    # environment.
+    return {p for p in paths if REPO in p.parents and p.exists() and p.name not in LOCAL_ONLY}
+
+
+LOCAL_ONLY = {".env"}
 
 
 @pytest.mark.parametrize("name", sorted(IMAGES))
