@@ -111,8 +111,14 @@ def readable_everywhere(session_factory) -> str:
         for table, names in encrypted_tables():
             for name in names:
                 for token in session.scalars(select(type_coerce(table.c[name], Text))):
-                    if token:
+                    if not token:
+                        continue
+                    try:
                         parts.append(crypto.cipher().decrypt(token))
+                    except crypto.EncryptionKeyMissing:
+                        # Left by another test under a key of its own (the key
+                        # rotation tests): nobody with these keys can read it.
+                        continue
     return "\n".join(parts)
 
 

@@ -41,6 +41,17 @@ def no_bookings(session_factory, no_texts):
     yield
 
 
+@pytest.fixture(autouse=True)
+def back_on_the_test_key(session_factory):
+    """A rotation here re-encrypts every row in the shared test database:
+    put them back under the test key, so the tests that run later can read
+    what earlier ones left."""
+    yield
+    crypto.use_key(f"{TEST_DATA_KEY},{NEW_KEY}", TEST_DATA_KEY)
+    rekey_database(session_factory, Rekeyed())
+    crypto.use_key(TEST_DATA_KEY)
+
+
 # "own key": LOOKUP_HASH_KEY set from the start (a new install, `make run`
 # writes one). "upgraded": an install from before LOOKUP_HASH_KEY, whose
 # hashes were made with DATA_ENCRYPTION_KEY; at rotation it is set to that.
