@@ -90,8 +90,12 @@ def test_an_offer_of_a_person_survives_a_message_not_understood(chat):
 
 
 def test_asking_for_a_person_is_never_read_as_saying_no(chat):
+    """The offer stays open: the consent question comes next, or the offer
+    again, never "other ways to reach us" or "nothing has been shared"."""
     assert OFFER in flat(chat.say("i need help with my sons sleep"))
-    assert "Is it OK to share this with the family hub team?" in flat(chat.say("i asked for a person not a bot"))
+    reply = flat(chat.say("i asked for a person not a bot"))
+    assert "Is it OK to share this with the family hub team?" in reply or OFFER in reply, reply
+    assert "01632 960000" not in reply and "shared" not in reply, reply
 
 
 def test_the_family_can_stop_halfway(chat):
