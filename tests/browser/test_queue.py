@@ -66,9 +66,10 @@ def test_a_referral_appears_live_is_claimed_texted_and_closed(browser, site):
             page.goto("/staff/queue")
             assert page.locator("#queue-table").count() == 1, f"{page.url}: {page.inner_text('main')[:300]}"
             page.evaluate("window.__notReloaded = true")
-        assert "There are no referrals to show." in beth.inner_text("#queue-table")
+        # Other browser tests may have left requests on the queue: what
+        # matters is that the new one appears without a reload.
         no_blocking_problems(beth)
-        screenshot(beth, "queue-empty")
+        screenshot(beth, "queue-before")
 
         reference = make_referral(site)
         row = beth.locator(f"tr[data-referral='{reference}']")
