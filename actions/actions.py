@@ -69,13 +69,19 @@ class ApiAnswerAction(Action, ABC):
             texts = await self.texts(dispatcher, tracker, "answers/answer_given_already")
         for text in texts:
             dispatcher.utter_message(text=text)
+        again = self.offers_person_again(tracker)
         if self.offers_person_after_crisis and in_crisis(tracker):
             dispatcher.utter_message(response="utter_offer_handover_urgent")
             events.append(SlotSet("handover_offered", True))
-        elif repeated and not tracker.get_slot("referral_made"):
-            dispatcher.utter_message(response="utter_offer_handover")
+        elif (repeated or again) and not tracker.get_slot("referral_made"):
+            urgent = again and bool(tracker.get_slot("handover_urgent"))
+            dispatcher.utter_message(response="utter_offer_handover_urgent" if urgent else "utter_offer_handover")
             events.append(SlotSet("handover_offered", True))
         return events
+
+    def offers_person_again(self, tracker: Tracker) -> bool:
+        """Whether this answer ends by offering a person (again) itself."""
+        return False
 
     async def texts(self, dispatcher: CollectingDispatcher, tracker: Tracker, path: str) -> List[str]:
         try:
@@ -131,6 +137,10 @@ class ActionAnswer(ApiAnswerAction):
     def avoids_repeats(self, tracker: Tracker) -> bool:
         return latest_intent(tracker) not in NOT_UNDERSTOOD  # those have their own second words
 
+    def offers_person_again(self, tracker: Tracker) -> bool:
+        # Not understood with a person on offer, or twice in a row: the offer (again).
+        return self.answer_key(tracker) in ("offer_not_understood", "not_understood_twice")
+
     @staticmethod
     def answer_key(tracker: Tracker) -> str:
         intent = latest_intent(tracker) or "nlu_fallback"
@@ -153,16 +163,9 @@ class ActionAnswer(ApiAnswerAction):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        key = self.answer_key(tracker)
-        offer_still_open = key == "offer_not_understood"
         events = await super().run(dispatcher, tracker, domain)
-        if key == "delete_my_data_check":
+        if self.answer_key(tracker) == "delete_my_data_check":
             events.append(SlotSet("delete_asked", True))
-        if (offer_still_open or key == "not_understood_twice") and not tracker.get_slot("referral_made") \
-                and not any(e.get("name") == "handover_offered" and e.get("value") for e in events):
-            urgent = bool(tracker.get_slot("handover_urgent"))
-            dispatcher.utter_message(response="utter_offer_handover_urgent" if urgent else "utter_offer_handover")
-            events.append(SlotSet("handover_offered", True))
         report = self.unanswered_report(tracker)
         if report:
             common.API.report_in_background("unanswered", report)
