@@ -172,6 +172,9 @@ def make_settings(database_url: str, **overrides) -> Settings:
         pseudonym_key=PSEUDONYM_KEY, rasa_url=f"http://127.0.0.1:{unused_port()}",
         actions_url=f"http://127.0.0.1:{unused_port()}", rasa_timeout_seconds=5, health_timeout_seconds=1,
         data_dir=REPO_ROOT / "data",
+        # The look-up key comes from the test's own encryption key, never from
+        # the LOOKUP_HASH_KEY that `make` exports from the developer's .env.
+        lookup_hash_key="",
     )
     values.update(overrides)
     return Settings(**values)
