@@ -310,7 +310,10 @@ def school_holidays(session: Session) -> list[tuple[date, date]]:
 
 
 def session_dates(hub_session: HubSession, first: date, last: date) -> list[date]:
-    """The dates a session's pattern falls on between two dates (both in)."""
+    """The dates a session's pattern falls on between two dates (both in).
+    None for a session retired from the directory (its bookings are kept)."""
+    if hub_session.retired:
+        return []
     byday = rrule_weekday(hub_session.weekday)
     start = datetime.combine(first, time(0, 0))
     end = datetime.combine(last, time(23, 59))
