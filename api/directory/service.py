@@ -310,10 +310,7 @@ def school_holidays(session: Session) -> list[tuple[date, date]]:
 
 
 def session_dates(hub_session: HubSession, first: date, last: date) -> list[date]:
-    """The dates a session's pattern falls on between two dates (both in).
-    None for a session retired from the directory (its bookings are kept)."""
-    if hub_session.retired:
-        return []
+    """The dates a session's pattern falls on between two dates (both in)."""
     byday = rrule_weekday(hub_session.weekday)
     start = datetime.combine(first, time(0, 0))
     end = datetime.combine(last, time(23, 59))
@@ -393,8 +390,9 @@ def upcoming_sessions(session: Session, *, day_text: str | None = None, hub_text
     last = max(request.dates) if request else today + timedelta(days=SESSION_LOOK_AHEAD_DAYS)
     holidays = school_holidays(session)
 
-    query = select(HubSession).options(selectinload(HubSession.hub).selectinload(Hub.hours),
-                                       selectinload(HubSession.kind))
+    # A session retired from the directory is not offered (its bookings and register stay).
+    query = select(HubSession).where(HubSession.retired.is_(False)).options(
+        selectinload(HubSession.hub).selectinload(Hub.hours), selectinload(HubSession.kind))
     if hub is not None:
         query = query.where(HubSession.hub_id == hub.id)
     if kind is not None:
