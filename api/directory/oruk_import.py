@@ -214,7 +214,7 @@ def _sync_hours(hub: Hub, wanted: dict[int, tuple]) -> None:
 
 # --- one service ---
 
-def _kind(session: Session, kinds: dict[str, SessionKind], record: dict) -> SessionKind | None:
+def _kind(kinds: dict[str, SessionKind], record: dict) -> SessionKind | None:
     wanted = _ext(record).get("kind")
     if wanted and wanted in kinds:
         return kinds[wanted]
@@ -302,11 +302,11 @@ class Importer:
         except RecordRefused as problem:
             return self.refuse(record_id, str(problem))
 
-        print_ = fingerprint(record)
+        new_print = fingerprint(record)
         stored = self.known.get(record_id)
         last_modified = str(record.get("last_modified") or "")[:40] or None
         if stored is not None and not stored.retired and (
-                stored.fingerprint == print_ or (last_modified and stored.last_modified == last_modified)):
+                stored.fingerprint == new_print or (last_modified and stored.last_modified == last_modified)):
             self.report.unchanged += 1
             self._note_review(stored.id, stored.name, stored.needs_review)
             return None
@@ -314,7 +314,7 @@ class Importer:
         hub_session = self._hub_session(record, reading)
         fields = dict(
             name=str(record["name"])[:300], organization_id=str((record.get("organization") or {}).get("id") or "")
-            or record.get("organization_id"), last_modified=last_modified, fingerprint=print_, record=record,
+            or record.get("organization_id"), last_modified=last_modified, fingerprint=new_print, record=record,
             search_text=_search_text(record), postcodes=_postcodes(record),
             taxonomy_term_ids=[str(t["id"]) for t in taxonomy_terms(record)], needs_review=reading.review,
             retired=False, hub_session_id=hub_session.id if hub_session else None, updated_at=self.now,
@@ -341,7 +341,7 @@ class Importer:
             if existing is not None:
                 existing.retired = True  # no longer a session we can offer
             return None
-        kind = _kind(self.session, self.kinds, record)
+        kind = _kind(self.kinds, record)
         if kind is None:
             reading.review.append("no session kind the assistant knows: not offered as a hub session")
             return None

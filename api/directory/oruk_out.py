@@ -50,7 +50,7 @@ def service_record(row: OrukService) -> dict:
     return record
 
 
-def _current(session: Session):
+def _current():
     return select(OrukService).where(OrukService.retired.is_(False))
 
 
@@ -67,7 +67,7 @@ def list_services(session: Session, page: int = 1, size: int = DEFAULT_PAGE_SIZE
     """`/services`: current services, by name, filtered by words in the
     name, description, organisation or taxonomy terms; by a taxonomy term;
     by postcode (services with a location in the same postcode district)."""
-    query = _current(session)
+    query = _current()
     for word in text.lower().split()[:10]:
         query = query.where(OrukService.search_text.contains(word, autoescape=True))
     district = outward_code(postcode) if postcode.strip() else None
@@ -85,7 +85,7 @@ def list_services(session: Session, page: int = 1, size: int = DEFAULT_PAGE_SIZE
 
 
 def one_service(session: Session, service_id: str) -> dict | None:
-    row = session.scalar(_current(session).where(OrukService.id == service_id))
+    row = session.scalar(_current().where(OrukService.id == service_id))
     return service_record(row) if row else None
 
 

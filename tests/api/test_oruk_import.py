@@ -1,7 +1,6 @@
 """Importing a council's Open Referral UK feed: what a family, a hub and
 front-door staff would notice."""
 
-import json
 from datetime import date, datetime, time, timezone
 
 import pytest
