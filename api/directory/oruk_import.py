@@ -137,22 +137,41 @@ def _search_text(record: dict) -> str:
 # --- hubs ---
 
 def _hub_fields(location: dict) -> dict:
-    """Hub columns from an HSDS 3 location (and the project's extension for
-    what the standard has no field for: aliases, postcode districts, parking)."""
+    """Hub columns from an HSDS 3 location: only those the location gives,
+    so a feed without the project's extension (aliases, postcode districts,
+    parking, step free) keeps what the hub already has."""
+    fields: dict = {}
+    if location.get("name"):
+        fields["name"] = str(location["name"])[:200]
+    addresses = location.get("addresses") or []
+    if addresses:
+        address = addresses[0]
+        lines = [location.get("name"), address.get("address_1"), address.get("address_2"), address.get("city")]
+        fields["address"] = [str(line) for line in lines if line]
+        fields["postcode"] = " ".join(str(address.get("postal_code") or "").upper().split())
+    phones = [p for p in location.get("phones") or [] if isinstance(p, dict) and p.get("number")]
+    if phones:
+        fields["phone"] = str(phones[0]["number"])
+    if "transportation" in location:
+        fields["getting_there"] = " ".join(str(location.get("transportation") or "").split())
     ext = _ext(location)
-    address = (location.get("addresses") or [{}])[0]
-    lines = [location.get("name"), address.get("address_1"), address.get("address_2"), address.get("city")]
-    phones = location.get("phones") or []
-    postcode = " ".join(str(address.get("postal_code") or "").upper().split())
-    district = outward_code(postcode)
-    return dict(
-        name=str(location.get("name") or "")[:200], address=[str(line) for line in lines if line],
-        postcode=postcode, phone=str(phones[0].get("number", "")) if phones else "",
-        aliases=[str(a).lower() for a in ext.get("aliases", [])],
-        postcode_districts=[d.upper() for d in ext.get("postcode_districts", [district] if district else [])],
-        parking=str(ext.get("parking", "")), getting_there=" ".join(str(location.get("transportation") or "").split()),
-        step_free=bool(ext.get("step_free", False)),
-    )
+    if "aliases" in ext:
+        fields["aliases"] = [str(a).lower() for a in ext["aliases"]]
+    if "postcode_districts" in ext:
+        fields["postcode_districts"] = [str(d).upper() for d in ext["postcode_districts"]]
+    if "parking" in ext:
+        fields["parking"] = " ".join(str(ext["parking"]).split())
+    if "step_free" in ext:
+        fields["step_free"] = bool(ext["step_free"])
+    return fields
+
+
+def _new_hub_fields(location: dict) -> dict:
+    fields = {"name": "", "address": [], "postcode": "", "phone": "", "getting_there": "", "aliases": [],
+              "parking": "", "step_free": False, **_hub_fields(location)}
+    district = outward_code(fields["postcode"])
+    fields.setdefault("postcode_districts", [district] if district else [])
+    return fields
 
 
 def _hub_hours(location: dict) -> dict[int, tuple]:
@@ -182,7 +201,7 @@ class Hubs:
         if hub is None and slug:
             hub = self.by_slug.get(slug)
         if hub is None and slug:
-            hub = Hub(slug=slug, **_hub_fields(location))
+            hub = Hub(slug=slug, **_new_hub_fields(location))
             self.session.add(hub)
             self.by_slug[slug] = hub
         elif hub is not None:

@@ -189,3 +189,41 @@ def test_the_staff_page_shows_each_run_and_needs_a_login(make_client, session_fa
     assert "refused: not JSON" in page.text
     worker, _ = signed_in(make_client, session_factory, "worker")
     assert worker.get("/staff/directory/imports", follow_redirects=False).status_code == 403
+
+
+def test_a_council_record_without_the_projects_extension_becomes_a_hub_session_when_it_can(db):
+    services = demo_services()
+    import_services(db, services, NOW)  # the hubs now know their ORUK location ids
+    riverside = by_key(services, "riverside_stay_and_play_mon")["service_at_locations"][0]["location"]
+    council = [
+        {"id": "council-1", "name": "Friday baby club", "description": "Songs and play for babies.",
+         "last_modified": "2026-11-30T10:00:00Z", "minimum_age": 0, "maximum_age": 1,
+         "taxonomy_terms": [{"id": "council-term-baby", "name": "Baby group"}],
+         "service_at_locations": [{"id": "council-at-1", "location": {"id": riverside["id"], **{
+             k: v for k, v in riverside.items() if k not in ("id", "x_family_hub")}},
+             "schedules": [{"id": "s1", "freq": "WEEKLY", "byday": "FR", "opens_at": "13:00:00",
+                            "closes_at": "14:00:00"}]}]},
+        {"id": "council-2", "name": "Fernbridge Food Bank", "description": "Food parcels.",
+         "phones": [{"id": "p1", "number": "01632 960610"}]},
+    ]
+    report = import_services(db, services + council, NOW)
+    assert (report.added, report.refused, report.to_review) == (2, [], [])
+    club = db.scalar(select(HubSession).where(HubSession.oruk_id == "council-1"))
+    assert (club.hub.slug, club.kind.key, club.weekday, club.starts, club.max_age_months) == (
+        "riverside", "baby_group", 4, time(13, 0), 12)
+    assert club.booking_required is False and club.key.startswith("oruk_friday_baby_club_")
+    food = db.get(OrukService, "council-2")
+    assert food.hub_session_id is None and not food.retired
+
+
+def test_a_feed_without_the_projects_extension_keeps_the_hubs_own_words(db):
+    import_services(db, demo_services(), NOW)
+    before = _directory(db)
+    services = demo_services()
+    for record in services:
+        record["last_modified"] = "2026-12-03T00:00:00Z"
+        for item in record["service_at_locations"]:
+            item["location"].pop("x_family_hub")
+    report = import_services(db, services, NOW)
+    assert report.updated == len(services) and report.refused == []
+    assert _directory(db) == before  # aliases, postcode districts, parking, step free kept
