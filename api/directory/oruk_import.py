@@ -11,7 +11,8 @@ or `taxonomy_terms`).
 
 Safe and incremental, because families book from what this writes:
 - the whole import is one transaction: a file that is not JSON, not a feed,
-  or has no services changes nothing; an unexpected error rolls it all back;
+  has no services, or would retire more than half the current services (it
+  looks cut short) changes nothing; an unexpected error rolls it all back;
 - a record we cannot use (no id, a repeated id, a schedule rule we cannot
   expand) is refused and reported, and its last good version is kept;
 - a record whose `last_modified` (or, without one, whose content) has not
@@ -54,6 +55,9 @@ log = logging.getLogger(__name__)
 
 EXTENSION = "x_family_hub"
 HUB_OWN_SETTINGS = ("booking_required", "capacity", "waiting_list", "asks_children")
+# A feed that would retire more than this share of the current services is
+# probably cut short (a partial export): refused, nothing changed.
+MOST_RETIRED_SHARE = 0.5
 DAYS = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"]
 
 
@@ -429,7 +433,11 @@ def import_services(session: Session, records: list, now: datetime) -> ImportRep
     importer.report.read_count = len(records)
     if records and len(importer.report.refused) == len(records):
         raise FeedRefused("every record was refused")
+    current = sum(1 for stored in importer.known.values() if not stored.retired)
     importer.retire_missing()
+    if current >= 10 and importer.report.retired > current * MOST_RETIRED_SHARE:
+        raise FeedRefused(f"the feed would retire {importer.report.retired} of {current} services: "
+                          "it looks cut short, so nothing was changed")
     session.flush()
     return importer.report
 

@@ -1,6 +1,7 @@
 """Importing a council's Open Referral UK feed: what a family, a hub and
 front-door staff would notice."""
 
+import json
 from datetime import date, datetime, time, timezone
 
 import pytest
@@ -227,3 +228,17 @@ def test_a_feed_without_the_projects_extension_keeps_the_hubs_own_words(db):
     report = import_services(db, services, NOW)
     assert report.updated == len(services) and report.refused == []
     assert _directory(db) == before  # aliases, postcode districts, parking, step free kept
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_a_feed_cut_short_changes_nothing(kind, tmp_path):
+    """Most services missing looks like a partial export, not a borough
+    that closed most of its services overnight."""
+    services = demo_services()
+    with fresh_session_factory(kind, tmp_path) as factory:
+        assert run_import(factory, json.dumps(services), "full", NOW).outcome == "imported"
+        run = run_import(factory, json.dumps(services[:5]), "cut short", NOW)
+        assert run.outcome == "refused" and "looks cut short" in run.problem
+        with factory() as session:
+            assert session.scalar(select(func.count()).select_from(OrukService)
+                                  .where(OrukService.retired.is_(True))) == 0
