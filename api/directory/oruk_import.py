@@ -322,8 +322,20 @@ class Importer:
             return self.refuse(record_id, "a record without a name")
         try:
             reading = read_record(record)
+            organization = record.get("organization") or {}
+            organization_id = str(organization.get("id") or record.get("organization_id") or "")[:200] or None
+            search_text, postcodes = _search_text(record), _postcodes(record)
+            term_ids = [str(t["id"]) for t in taxonomy_terms(record)]
+            for location, _ in locations(record):
+                _hub_fields(location), _hub_hours(location)
         except RecordRefused as problem:
             return self.refuse(record_id, str(problem))
+        except ScheduleProblem as problem:
+            return self.refuse(record_id, f"location opening hours: {problem}")
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError) as error:
+            # A field of the wrong shape (a string where the standard has an
+            # object, say): found before anything is written.
+            return self.refuse(record_id, f"a field of the wrong shape ({type(error).__name__})")
 
         new_print = fingerprint(record)
         stored = self.known.get(record_id)
@@ -336,10 +348,9 @@ class Importer:
 
         hub_session = self._hub_session(record, reading)
         fields = dict(
-            name=str(record["name"])[:300], organization_id=str((record.get("organization") or {}).get("id") or "")
-            or record.get("organization_id"), last_modified=last_modified, fingerprint=new_print, record=record,
-            search_text=_search_text(record), postcodes=_postcodes(record),
-            taxonomy_term_ids=[str(t["id"]) for t in taxonomy_terms(record)], needs_review=reading.review,
+            name=str(record["name"])[:300], organization_id=organization_id, last_modified=last_modified,
+            fingerprint=new_print, record=record, search_text=search_text, postcodes=postcodes,
+            taxonomy_term_ids=term_ids, needs_review=reading.review,
             retired=False, hub_session_id=hub_session.id if hub_session else None, updated_at=self.now,
         )
         if stored is None:

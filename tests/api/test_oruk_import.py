@@ -98,6 +98,18 @@ def test_a_record_without_an_id_is_refused_and_the_rest_imported(db):
     assert report.added == len(services) - 1
 
 
+def test_a_record_of_the_wrong_shape_is_refused_before_anything_is_written(db):
+    services = demo_services()
+    services.append({"id": "odd-1", "name": "Odd", "organization": "The council"})
+    services.append({"id": "odd-2", "name": "Odd too", "service_at_locations": [
+        {"id": "at", "location": {"id": "l", "addresses": ["1 High Street"]}}]})
+    report = import_services(db, services, NOW)
+    assert [(r["id"], r["reason"]) for r in report.refused] == [
+        ("odd-1", "a field of the wrong shape (AttributeError)"),
+        ("odd-2", "a field of the wrong shape (AttributeError)")]
+    assert db.get(OrukService, "odd-1") is None and report.added == len(services) - 2
+
+
 def test_a_schedule_that_cannot_be_expanded_refuses_that_record_and_keeps_its_last_good_version(db):
     import_services(db, demo_services(), NOW)
     services = demo_services()
