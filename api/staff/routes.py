@@ -68,6 +68,8 @@ HOME_LINKS: list[HomeLink] = [
              "Figures for managers: requests, first contact, outcomes, bookings, what we could not answer."),
     HomeLink("What families told us", "/staff/feedback", ("manager", "admin"),
              "Answers to \"Did we help?\", a few days after a request was closed."),
+    HomeLink("Find a service", "/staff/directory", ("front_door", "worker", "admin"),
+             "Search the council's whole directory by need, age, area, day and words."),
     HomeLink("Directory imports", "/staff/directory/imports", ("front_door", "comms", "manager", "admin"),
              "Each time the council's directory was read: what changed, what was refused, what to look at."),
     HomeLink("Audit log", "/staff/audit", ("admin",), "Who did what, and when."),
