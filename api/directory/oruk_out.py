@@ -84,6 +84,62 @@ def list_services(session: Session, page: int = 1, size: int = DEFAULT_PAGE_SIZE
     return page_of([service_record(r) for r in rows], page, size)
 
 
+def _location_postcodes(location: dict) -> set[str]:
+    return {outward_code(str(a.get("postal_code") or "")) for a in location.get("addresses") or []
+            if isinstance(a, dict)} - {None}
+
+
+def _service_at_location(record: dict, item: dict) -> dict:
+    """One service at one location, as `/service_at_locations` serves it:
+    the link's own fields, the location, and the service in brief."""
+    location = item.get("location") if isinstance(item.get("location"), dict) else {}
+    organization = record.get("organization") if isinstance(record.get("organization"), dict) else {}
+    brief = {"id": str(record["id"]), "name": str(record.get("name") or ""),
+             "description": str(record.get("description") or ""), "status": str(record.get("status") or "active")}
+    if organization.get("id"):
+        brief["organization"] = {"id": str(organization["id"]), "name": str(organization.get("name") or "")}
+    found = {k: v for k, v in item.items() if k not in ("location",)}
+    found.update(id=str(item.get("id") or f"{record['id']}:{location.get('id', '')}"), service_id=str(record["id"]),
+                 location_id=str(location.get("id") or ""), description=str(item.get("description") or ""),
+                 service=brief, location=location)
+    return found
+
+
+def list_service_at_locations(session: Session, page: int = 1, size: int = DEFAULT_PAGE_SIZE, text: str = "",
+                              taxonomy_term_id: str = "", postcode: str = "") -> dict:
+    """`/service_at_locations`: each current service at each of its
+    locations, by service name, with the same filters as `/services`
+    (postcode: that location is in the same postcode district)."""
+    district = outward_code(postcode) if postcode.strip() else None
+    if postcode.strip() and district is None:
+        return page_of([], page, size)
+    query = _current()
+    for word in text.lower().split()[:10]:
+        query = query.where(OrukService.search_text.contains(word, autoescape=True))
+    found = []
+    for row in session.scalars(query.order_by(OrukService.name, OrukService.id)):
+        if not _matches(row, taxonomy_term_id, None):
+            continue
+        record = _without_extension(row.record)
+        for item in record.get("service_at_locations") or []:
+            if not isinstance(item, dict) or not isinstance(item.get("location"), dict):
+                continue
+            if district and district not in _location_postcodes(item["location"]):
+                continue
+            found.append(_service_at_location(record, item))
+    return page_of(found, page, size)
+
+
+def one_service_at_location(session: Session, item_id: str) -> dict | None:
+    """`/service_at_locations/{id}`: None if unknown or its service is retired."""
+    for row in session.scalars(_current().order_by(OrukService.id)):
+        record = _without_extension(row.record)
+        for item in record.get("service_at_locations") or []:
+            if isinstance(item, dict) and isinstance(item.get("location"), dict) and str(item.get("id")) == item_id:
+                return _service_at_location(record, item)
+    return None
+
+
 def one_service(session: Session, service_id: str) -> dict | None:
     row = session.scalar(_current().where(OrukService.id == service_id))
     return service_record(row) if row else None

@@ -34,6 +34,21 @@ def service(service_id: str, db: Session = Depends(get_db)) -> dict:
     return record
 
 
+@router.get("/oruk/service_at_locations")
+def service_at_locations(page: int = Query(1, ge=1), per_page: int = page_size,
+                         text: str = Query("", max_length=200), taxonomy_term_id: str = Query("", max_length=200),
+                         postcode: str = Query("", max_length=10), db: Session = Depends(get_db)) -> dict:
+    return oruk_out.list_service_at_locations(db, page, per_page, text, taxonomy_term_id, postcode)
+
+
+@router.get("/oruk/service_at_locations/{item_id}")
+def service_at_location(item_id: str, db: Session = Depends(get_db)) -> dict:
+    found = oruk_out.one_service_at_location(db, item_id)
+    if found is None:
+        raise HTTPException(404, "no such service at location")
+    return found
+
+
 @router.get("/oruk/organizations")
 def organizations(page: int = Query(1, ge=1), per_page: int = page_size, db: Session = Depends(get_db)) -> dict:
     return oruk_out.page_of(oruk_out.organizations(db), page, per_page)

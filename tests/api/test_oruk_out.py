@@ -102,3 +102,26 @@ def test_organizations_and_taxonomies_have_their_required_fields(oruk, path, req
     assert len(every) == body["total_items"] and len({item["id"] for item in every}) == len(every)
     for item in every:
         assert all(isinstance(item[name], str) for name in required) and item["id"] and item["name"]
+
+
+def test_service_at_locations_come_in_pages_with_the_service_and_its_place(oruk):
+    expected = sorted(item["id"] for s in SERVICES for item in s["service_at_locations"])
+    seen = []
+    for number in range(1, math.ceil(len(expected) / 7) + 1):
+        body = oruk.get("/oruk/service_at_locations", params={"page": number, "per_page": 7}).json()
+        _is_page(body)
+        assert (body["total_items"], body["page_number"], body["size"]) == (len(expected), number, 7)
+        seen += [item["id"] for item in body["contents"]]
+        for item in body["contents"]:
+            assert all(isinstance(item[name], str) and item[name] for name in ("id", "service_id", "location_id"))
+            assert item["service"]["id"] == item["service_id"] and item["location"]["id"] == item["location_id"]
+            assert "x_family_hub" not in str(item)
+    assert sorted(seen) == expected
+    millbrook = oruk.get("/oruk/service_at_locations", params={"postcode": "FB5 9ZZ", "per_page": 100}).json()
+    names = {item["service"]["name"] for item in millbrook["contents"]}
+    assert "Saturday stay and play" in names and "Baby massage" not in names
+    massage = oruk.get("/oruk/service_at_locations", params={"text": "massage"}).json()["contents"]
+    assert [item["service"]["name"] for item in massage] == ["Baby massage"]
+    one = oruk.get(f"/oruk/service_at_locations/{massage[0]['id']}").json()
+    assert one == massage[0] and one["schedules"][0]["byday"] == "TU"
+    assert oruk.get("/oruk/service_at_locations/nothing-here").status_code == 404
