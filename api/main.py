@@ -16,6 +16,8 @@ from api.content.service import family_text
 from api.crypto import use_key
 from api.db import make_engine, make_session_factory
 from api.deps import make_redis
+from api.directory.oruk_routes import router as oruk_router
+from api.directory.staff_routes import router as directory_staff_router
 from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
 from api.health.service import redis_persistence_warning
@@ -88,6 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(metrics_router)
     app.include_router(families_router)
     app.include_router(privacy_internal_router)
+    app.include_router(oruk_router)
+    app.include_router(directory_staff_router)
     install_sms(app)
     install_staff(app)
     app.add_middleware(BodyLimit, max_bytes=settings.family_body_max_bytes)

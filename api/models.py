@@ -4,6 +4,7 @@
 def load_all_models() -> None:
     import api.content.models  # noqa: F401
     import api.directory.models  # noqa: F401
+    import api.directory.oruk_models  # noqa: F401
     import api.staff.audit  # noqa: F401
     import api.staff.models  # noqa: F401
     import api.outbox.models  # noqa: F401

@@ -8,6 +8,15 @@ DEMO_STAFF_PASSWORD is set.
 Safe to run again: rows are matched by their keys and updated in place,
 never duplicated. Answers that comms have edited in the database are kept
 (see `api.content.service.seed_answers`).
+
+Then the same borough, published as an Open Referral UK feed
+(data/demo/oruk_feed.json), is read through the import a council's feed
+takes (`api.directory.oruk_import`), so the whole directory is there under
+/oruk/ and the run is listed at /staff/directory/imports. The feed is made
+from borough.yml, so it changes no hub, session or booking setting the seed
+made; read again, every record is unchanged and nothing is rewritten (the
+run is still listed). A site whose directory has been read from another
+feed (the council's own) is left alone: the demo feed is not read there.
 """
 
 import logging
@@ -16,7 +25,7 @@ from pathlib import Path
 
 import yaml
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from api.content.service import SeedReport, load_shipped_answers, seed_answers
 from api.db import make_engine, make_session_factory
@@ -24,6 +33,8 @@ from api.directory.models import (
     Closure, FrontDoor, FrontDoorHours, Hub, HubHours, HubSession, PartnerService, SchoolHoliday,
     SessionKind, Worker, WorkerShift,
 )
+from api.directory.oruk_import import run_import
+from api.directory.oruk_models import OrukImport
 from api.settings import get_settings
 from api.staff.seed import load_staff, seed_staff
 
@@ -171,11 +182,30 @@ def seed_all(session: Session, data_path: Path) -> SeedReport:
     return seed_answers(session, load_shipped_answers(data_path / "content"))
 
 
+DEMO_FEED_SOURCE = "data/demo/oruk_feed.json"
+
+
+def import_demo_feed(session_factory: sessionmaker, data_path: Path) -> OrukImport | None:
+    """The demo borough's Open Referral UK feed, through the same import a
+    council's feed takes (its own transaction, its run recorded). None, and
+    nothing read, when the directory has been imported from another feed:
+    the demo would retire the council's services."""
+    with session_factory() as session:
+        other = session.scalar(select(OrukImport.source).where(
+            OrukImport.outcome == "imported", OrukImport.source != DEMO_FEED_SOURCE).limit(1))
+    if other is not None:
+        log.info("the directory is read from %s: the demo feed is not imported", other)
+        return None
+    text = (data_path / "demo" / "oruk_feed.json").read_text(encoding="utf-8")
+    return run_import(session_factory, text, DEMO_FEED_SOURCE)
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s %(message)s")
     settings = get_settings()
     engine = make_engine(settings.database_url)
-    with make_session_factory(engine)() as session, session.begin():
+    session_factory = make_session_factory(engine)
+    with session_factory() as session, session.begin():
         report = seed_all(session, settings.data_path)
         staff_count = 0
         if settings.demo_mode and settings.demo_staff_password:
@@ -184,6 +214,13 @@ def main() -> None:
     log.info("seeded directory; answers added=%d updated=%d unchanged=%d kept_edited=%d",
              report.added, report.updated, report.unchanged, report.kept_edited)
     log.info("demo staff accounts: %s", staff_count or "none (DEMO_MODE is not true or DEMO_STAFF_PASSWORD is empty)")
+    run = import_demo_feed(session_factory, settings.data_path)
+    if run is not None:
+        log.log(logging.INFO if run.outcome == "imported" else logging.WARNING,
+                "%s: %s read=%d added=%d updated=%d unchanged=%d retired=%d refused=%d %s", DEMO_FEED_SOURCE,
+                run.outcome, run.read_count, run.added, run.updated, run.unchanged, run.retired,
+                len(run.refused), run.problem)
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -136,7 +136,7 @@ def find_slot(session: Session, occurrence: str | None, now: datetime) -> tuple[
         raise BookingProblem("booking_unknown_session", 404, "occurrence: write it as <session key>@<YYYY-MM-DD>")
     key, day, wait = parsed
     hub_session = session_by_key(session, key)
-    if hub_session is None or not session_runs_on(session, hub_session, day):
+    if hub_session is None or hub_session.retired or not session_runs_on(session, hub_session, day):
         raise BookingProblem("booking_unknown_session", 404, "occurrence: no such session on that date")
     slot = load_slot(session, hub_session, day)
     if slot.has_started(now):
@@ -158,6 +158,8 @@ def upcoming_slots(session: Session, hub_sessions: list[HubSession], first: date
     timetables = {}
     wanted: list[tuple[HubSession, date]] = []
     for hub_session in hub_sessions:
+        if hub_session.retired:
+            continue  # gone from the directory: not offered, its bookings kept
         timetable = timetables.setdefault(hub_session.hub_id, hub_timetable(session, hub_session.hub))
         for day in session_dates(hub_session, first, last):
             if session_skipped_because(hub_session, day, timetable, holidays) is None:

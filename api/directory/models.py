@@ -66,6 +66,8 @@ class Hub(Base):
     parking: Mapped[str] = mapped_column(Text, default="")
     getting_there: Mapped[str] = mapped_column(Text, default="")
     step_free: Mapped[bool] = mapped_column(Boolean, default=True)
+    # The Open Referral UK location this hub is, when the directory came from a feed.
+    oruk_location_id: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
 
     hours: Mapped[list["HubHours"]] = relationship(
         cascade="all, delete-orphan", order_by="HubHours.weekday"
@@ -154,6 +156,10 @@ class HubSession(Base):
     # ask about children (places are per child) or only adults (per adult)?
     waiting_list: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     asks_children: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Open Referral UK: the feed's service id, and whether the service has
+    # left the feed (retired, never deleted: bookings may point at it).
+    oruk_id: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     kind: Mapped[SessionKind] = relationship()
     hub: Mapped[Hub] = relationship()

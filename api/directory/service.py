@@ -390,8 +390,9 @@ def upcoming_sessions(session: Session, *, day_text: str | None = None, hub_text
     last = max(request.dates) if request else today + timedelta(days=SESSION_LOOK_AHEAD_DAYS)
     holidays = school_holidays(session)
 
-    query = select(HubSession).options(selectinload(HubSession.hub).selectinload(Hub.hours),
-                                       selectinload(HubSession.kind))
+    # A session retired from the directory is not offered (its bookings and register stay).
+    query = select(HubSession).where(HubSession.retired.is_(False)).options(
+        selectinload(HubSession.hub).selectinload(Hub.hours), selectinload(HubSession.kind))
     if hub is not None:
         query = query.where(HubSession.hub_id == hub.id)
     if kind is not None:

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from api.content.service import render
 from api.crypto import cipher, normalise_phone, phone_hash
+from api.directory import search as directory_search
 from api.directory.models import Hub, Worker
 from api.directory.service import hub_for_postcode, hub_timetable, outward_code, resolve_hub
 from api.directory.timetable import local
@@ -397,6 +398,23 @@ def add_note(session: Session, referral: Referral, staff, text: str, now: dateti
     if len(text) > 5000:
         raise ReferralChangeRefused("A note must be 5000 characters or fewer.")
     _event(referral, "note", now, staff, body=text)
+    session.commit()
+
+
+def add_directory_service(session: Session, referral: Referral, staff, service_id: str, now: datetime) -> None:
+    """A service from the directory that the worker chose for this family,
+    added to the request's history. What it is goes in the event's
+    encrypted words (the service a family was offered can say a lot about
+    them), never in its detail or the audit log."""
+    if not referral.is_open:
+        raise ReferralChangeRefused(f"A service can be added only while the request is open. It is {referral.status}.")
+    found = directory_search.one_service(session, (service_id or "").strip()[:200])
+    if found is None:
+        raise ReferralChangeRefused("That service is not in the directory any more. Search again.")
+    lines = [found.name + (f" ({found.organisation})" if found.organisation and found.organisation != found.name
+                           else ""),
+             *found.when, found.where, f"Phone {found.phone}" if found.phone else "", f"Ages: {found.ages}"]
+    _event(referral, "directory_service", now, staff, body="; ".join(line for line in lines if line))
     session.commit()
 
 

@@ -42,6 +42,7 @@ NOTICES = {
     "closed": "The request is closed. The closing text is in the outbox, ready to send.",
     "closed_no_text": "The request is closed. No closing text was sent: texts are not safe for this family.",
     "escalated": "The safeguarding record has been saved. It cannot be changed or removed.",
+    "service": "The service has been added to this request's record.",
 }
 
 router = APIRouter(prefix="/staff")
@@ -229,6 +230,15 @@ async def add_note(request: Request, reference: str, note: str = Form(""), db: S
                    staff: StaffUser = Depends(staff_member), now: datetime = Depends(get_now)) -> Response:
     return await _change(request, db, redis, settings, staff, reference, "referral.note_added", "note",
                          lambda r: service.add_note(db, r, staff, note, now))
+
+
+@router.post("/referrals/{reference}/services", dependencies=[Depends(check_csrf)])
+async def add_service(request: Request, reference: str, service_id: str = Form(""), db: Session = Depends(get_db),
+                      redis: Redis = Depends(get_redis), settings: Settings = Depends(get_app_settings),
+                      staff: StaffUser = Depends(staff_member), now: datetime = Depends(get_now)) -> Response:
+    """A service chosen on the directory search page, added to the request's record."""
+    return await _change(request, db, redis, settings, staff, reference, "referral.service_added", "service",
+                         lambda r: service.add_directory_service(db, r, staff, service_id, now))
 
 
 @router.post("/referrals/{reference}/reassign", dependencies=[Depends(check_csrf)])
