@@ -10,13 +10,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import redis
+from rq import Queue
 from sqlalchemy import func, select
 
-from api.directory.oruk_feed import import_feed, oruk_feed_job
+from api.directory.oruk_feed import FEED_JOB_ID, import_feed, oruk_feed_job
 from api.directory.oruk_models import OrukImport, OrukService
 from api.settings import Settings
+from api.sms.runtime import UPKEEP_QUEUE
 from api.sms.worker import make_scheduler
 from tests.api.oruk_helpers import demo_services, fresh_session_factory
+from tests.api.test_staff_auth import hidden_token, signed_in
 
 NOW = datetime(2026, 12, 1, 21, 0, tzinfo=timezone.utc)
 SUMMARY_FIELDS = ("id", "name", "description", "status", "last_modified")
@@ -170,3 +173,40 @@ def test_the_feed_job_is_scheduled_only_when_a_feed_url_is_set(test_redis):
         connection, Settings(oruk_feed_url="https://directory.example.gov.uk/api",
                              oruk_feed_every_seconds=3600)).get_jobs()}
     assert with_feed[oruk_feed_job].interval == 3600
+
+
+# --- "read the feed now" on the imports page ---
+
+FEED_URL = "https://directory.example.gov.uk/api"
+
+
+def test_an_admin_queues_a_read_of_the_feed_and_the_web_request_does_not_read_it(
+        make_client, session_factory, test_redis):
+    client, _ = signed_in(make_client, session_factory, "admin", oruk_feed_url=FEED_URL)
+    page = client.get("/staff/directory/imports")
+    assert 'id="read-now"' in page.text
+    token = hidden_token(page.text)
+    assert client.post("/staff/directory/imports/read-now", data={"csrf_token": "wrong"},
+                       follow_redirects=False).status_code == 403
+    with session_factory() as session:
+        runs_before = session.scalar(select(func.count()).select_from(OrukImport))
+    response = client.post("/staff/directory/imports/read-now", data={"csrf_token": token}, follow_redirects=False)
+    assert (response.status_code, response.headers["location"]) == (303, "/staff/directory/imports?done=queued")
+    connection = redis.Redis(**{k: v for k, v in test_redis.connection_pool.connection_kwargs.items()
+                                if k in ("host", "port", "db", "password")})
+    job = Queue(UPKEEP_QUEUE, connection=connection).fetch_job(FEED_JOB_ID)
+    assert job is not None and job.func_name == "api.directory.oruk_feed.oruk_feed_job"
+    job.delete()
+    with session_factory() as session:  # queued, not run here
+        assert session.scalar(select(func.count()).select_from(OrukImport)) == runs_before
+    assert "will be read in the background" in client.get(response.headers["location"]).text
+
+
+def test_only_an_admin_sees_or_may_press_read_the_feed_now(make_client, session_factory, test_redis):
+    client, _ = signed_in(make_client, session_factory, "front_door", oruk_feed_url=FEED_URL)
+    page = client.get("/staff/directory/imports")
+    assert page.status_code == 200 and 'id="read-now"' not in page.text
+    assert client.post("/staff/directory/imports/read-now", data={"csrf_token": hidden_token(page.text)},
+                       follow_redirects=False).status_code == 403
+    admin, _ = signed_in(make_client, session_factory, "admin")  # no feed set: no button
+    assert 'id="read-now"' not in admin.get("/staff/directory/imports").text
