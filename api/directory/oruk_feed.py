@@ -20,7 +20,7 @@ every ORUK_FEED_EVERY_SECONDS, only when ORUK_FEED_URL is set; an admin's
 
 import logging
 import time
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import httpx
 
@@ -64,19 +64,22 @@ def read_feed(base_url: str, *, per_page: int = 100, timeout: float = 30.0, retr
               backoff: float = 2.0) -> list:
     """Every service record in the API at `base_url`, in full. FeedUnreadable
     if any page or record could not be read; FeedRefused if it is not a feed."""
-    base = base_url.rstrip("/")
+    # A key some councils give in the query (?api_key=...) is sent with every request.
+    parts = urlsplit(base_url)
+    base = f"{parts.scheme}://{parts.netloc}{parts.path}".rstrip("/")
+    kept = dict(parse_qsl(parts.query))
     records: list = []
     page = 1
     with httpx.Client(timeout=timeout, follow_redirects=True, headers={"Accept": "application/json"}) as client:
         while True:
             try:
-                body = _get_json(client, f"{base}/services", {"page": page, "per_page": per_page}, retries, backoff,
+                body = _get_json(client, f"{base}/services", {**kept, "page": page, "per_page": per_page}, retries, backoff,
                                  f"page {page} of /services")
                 if not isinstance(body, dict) or not isinstance(body.get("contents"), list):
                     raise FeedRefused(f"page {page} of /services is not an ORUK page (no contents)")
                 for item in body["contents"]:
                     if _is_summary(item) and item.get("id") not in (None, ""):
-                        item = _get_json(client, f"{base}/services/{item['id']}", None, retries, backoff,
+                        item = _get_json(client, f"{base}/services/{item['id']}", kept or None, retries, backoff,
                                          f"/services/{str(item['id'])[:80]} (on page {page})")
                     records.append(item)
             except (FeedUnreadable, FeedRefused) as problem:
@@ -93,7 +96,8 @@ def read_feed(base_url: str, *, per_page: int = 100, timeout: float = 30.0, retr
 
 
 def feed_source(url: str) -> str:
-    """The feed's address as recorded (no user or password in it)."""
+    """The feed's address as recorded (no user, password or query: a key
+    given in the query is not shown to staff)."""
     parts = urlsplit(url)
     return f"{parts.scheme}://{parts.hostname or ''}{f':{parts.port}' if parts.port else ''}{parts.path}"
 

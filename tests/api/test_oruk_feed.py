@@ -156,9 +156,11 @@ def test_a_list_of_summaries_is_read_in_full_record_by_record(tmp_path):
     services = demo_services()
     feed = Feed(services, summaries=True)
     with serving(feed) as url, fresh_session_factory("sqlite", tmp_path) as factory:
-        run = import_feed(factory, _settings(url), NOW)
+        run = import_feed(factory, _settings(f"{url}?api_key=s3cret"), NOW)
         assert (run.outcome, run.added) == ("imported", len(services))
         assert sum("/services/" in path for path in feed.asked) == len(services)
+        assert all("api_key=s3cret" in path for path in feed.asked)  # the council's key, on every request
+        assert run.source == url  # ...but not shown to staff
         with factory() as session:
             stored = {row.id: row.record for row in session.scalars(select(OrukService))}
         assert all("service_at_locations" in stored[s["id"]] for s in services)
