@@ -100,6 +100,16 @@ class Settings(BaseSettings):
     sms_give_up_after_seconds: int = 86400  # stop retrying a message after this long
     sms_workers: int = 3  # worker processes (python -m api.sms.worker)
 
+    # A council's Open Referral UK (HSDS 3) API, read on a schedule by the one
+    # scheduler (python -m api.sms.worker --cron) into the directory
+    # (api/directory/oruk_feed.py). Empty: never read, nothing scheduled.
+    oruk_feed_url: str = ""
+    oruk_feed_every_seconds: int = 21600  # every 6 hours
+    oruk_feed_per_page: int = 100
+    oruk_feed_timeout_seconds: float = 30.0  # each request
+    oruk_feed_retries: int = 3  # more tries of a page (or record) that failed
+    oruk_feed_backoff_seconds: float = 2.0  # doubled after each failed try
+
     # GET /metrics (Prometheus) answers only with "Authorization: Bearer
     # <METRICS_TOKEN>"; empty switches it off.
     metrics_token: str = ""

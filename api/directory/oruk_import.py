@@ -65,6 +65,12 @@ class FeedRefused(ValueError):
     """The feed as a whole cannot be used: nothing is changed."""
 
 
+class FeedUnreadable(RuntimeError):
+    """The feed could not be read (a page failed after its retries, a page
+    was not JSON): nothing is changed and the run is recorded as failed, with
+    what was read and what failed."""
+
+
 class RecordRefused(ValueError):
     """One record cannot be used: it is skipped and reported."""
 
@@ -456,10 +462,16 @@ def import_services(session: Session, records: list, now: datetime) -> ImportRep
 def run_import(session_factory: sessionmaker, text: str, source: str, now: datetime | None = None) -> OrukImport:
     """Import a feed's text in one transaction and record the run (in its own
     transaction, so a refused or failed run is recorded too)."""
+    return run_import_from(session_factory, lambda: services_in(text), source, now)
+
+
+def run_import_from(session_factory: sessionmaker, read, source: str, now: datetime | None = None) -> OrukImport:
+    """Import the records `read()` gives (a file's, or a council's API read
+    page by page) in one transaction, and record the run."""
     now = now or datetime.now(timezone.utc)
     run = OrukImport(started_at=now, source=source[:500], outcome="imported", problem="", refused=[], to_review=[])
     try:
-        records = services_in(text)
+        records = read()
         with session_factory() as session, session.begin():
             report = import_services(session, records, now)
         run.read_count, run.added, run.updated = report.read_count, report.added, report.updated
@@ -467,6 +479,8 @@ def run_import(session_factory: sessionmaker, text: str, source: str, now: datet
         run.refused, run.to_review = report.refused, report.to_review
     except FeedRefused as problem:
         run.outcome, run.problem = "refused", str(problem)
+    except FeedUnreadable as problem:
+        run.outcome, run.problem = "failed", f"{problem}: nothing was changed"
     except Exception as error:  # noqa: BLE001 - recorded for staff; the transaction rolled back
         log.exception("directory import failed")
         run.outcome, run.problem = "failed", f"{type(error).__name__}: nothing was changed"

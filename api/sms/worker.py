@@ -6,7 +6,11 @@
                                       job (api.sms.upkeep) every few seconds
                                       and booking reminders every minute,
                                       and the retention job
-                                      (api.privacy.retention) every hour
+                                      (api.privacy.retention) every hour;
+                                      the council's ORUK feed
+                                      (api.directory.oruk_feed) every
+                                      ORUK_FEED_EVERY_SECONDS, if
+                                      ORUK_FEED_URL is set
 
 Run as many workers as the load needs, but only ONE `--cron` (the
 Kubernetes scheduler Deployment has one replica and the Recreate strategy,
@@ -27,6 +31,7 @@ from rq.cron import CronScheduler
 from rq.worker_pool import WorkerPool
 
 from api.bookings.reminders import LOOP_SECONDS, reminders_job
+from api.directory.oruk_feed import oruk_feed_job
 from api.privacy.erasure import finish_erasures_job
 from api.privacy.retention import RETENTION_EVERY_SECONDS, retention_job
 from api.settings import get_settings
@@ -35,9 +40,11 @@ from api.sms.runtime import QUEUES, UPKEEP_QUEUE, make_sync_redis
 from api.sms.upkeep import UPKEEP_EVERY_SECONDS, upkeep_job
 
 
-def make_scheduler(connection) -> CronScheduler:
+def make_scheduler(connection, settings=None) -> CronScheduler:
     """The one scheduler: SMS upkeep every few seconds, booking reminders
-    every minute, retention hourly."""
+    every minute, retention hourly, and the council's directory feed when
+    ORUK_FEED_URL is set."""
+    settings = settings or get_settings()
     scheduler = CronScheduler(connection=connection, logging_level="WARNING")
     scheduler.register(upkeep_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
     scheduler.register(reminders_job, UPKEEP_QUEUE, interval=LOOP_SECONDS, job_timeout=120)
@@ -45,6 +52,10 @@ def make_scheduler(connection) -> CronScheduler:
     scheduler.register(retention_job, UPKEEP_QUEUE, interval=RETENTION_EVERY_SECONDS, job_timeout=1800)
     # A family's own "delete my data", finished once their reply has gone.
     scheduler.register(finish_erasures_job, UPKEEP_QUEUE, interval=UPKEEP_EVERY_SECONDS, job_timeout=120)
+    # The council's Open Referral UK API (api/directory/oruk_feed.py), only if set.
+    if settings.oruk_feed_url:
+        scheduler.register(oruk_feed_job, UPKEEP_QUEUE, interval=max(60, settings.oruk_feed_every_seconds),
+                           job_timeout=3600)
     return scheduler
 
 
@@ -86,7 +97,7 @@ def main() -> None:  # pragma: no cover - process wiring around tested functions
     connection = make_sync_redis(settings)
     if args.cron:
         logging.getLogger("rq.cron").setLevel(logging.WARNING)  # not a line every few seconds
-        make_scheduler(connection).start()
+        make_scheduler(connection, settings).start()
         return
     install_outbox_dispatch()  # replies committed by a job are sent at once
     pool = WorkerPool(list(QUEUES), connection=connection, num_workers=max(1, settings.sms_workers),
