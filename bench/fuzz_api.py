@@ -1,6 +1,6 @@
 """Fuzz the api's OpenAPI schema for a while and print what was tried.
 
-    .venvs/api/bin/python -m bench.fuzz_api [--seconds 120] [--redis-db 10] [--postgres URL]
+    .venvs/api/bin/python -m bench.fuzz_api [--seconds 120] [--redis-db 10] [--postgres URL] [--as-staff ROLE]
 
 The api runs in this process (FastAPI's TestClient) on a fresh SQLite
 database (or a fresh schema of --postgres), migrated and seeded, with
@@ -9,7 +9,10 @@ stand-ins for Rasa and the action server. Requests come from
 `tests.support.openapi_fuzz` (hypothesis, every operation in
 `app.openapi()`, with and without the bearer token); any 5xx is a finding.
 Prints requests and answers per operation, then every 5xx with the request
-that caused it, and exits 1 if there was one.
+that caused it, and exits 1 if there was one. With --as-staff (admin,
+front_door, comms, ...) the requests come from a signed-in member of
+staff with the session's CSRF token, so the staff pages are fuzzed past
+their sign-in (signing out and in are left out).
 """
 
 from __future__ import annotations
@@ -59,7 +62,28 @@ def fresh_database(workdir: Path, postgres: str | None) -> tuple[str, callable]:
     return url, drop
 
 
-def run(seconds: float, redis_db: int, postgres: str | None) -> int:
+def signed_in(client, url: str, role: str) -> str:
+    """Sign in a new member of staff with this role; the CSRF token."""
+    import re
+
+    from api.staff.models import StaffUser
+    from api.staff.passwords import hash_password
+
+    password = secrets.token_urlsafe(16)
+    engine = make_engine(url)
+    with make_session_factory(engine)() as session, session.begin():
+        session.add(StaffUser(email=f"fuzz-{role}@fernbridge.example", name="Fuzz Staff", role=role,
+                              hub_slug="riverside" if role in ("worker", "manager") else None,
+                              password_hash=hash_password(password)))
+    engine.dispose()
+    token = re.search(r'name="csrf_token" value="([^"]*)"', client.get("/staff/login").text).group(1)
+    answer = client.post("/staff/login", data={"email": f"fuzz-{role}@fernbridge.example", "password": password,
+                                               "next": "", "csrf_token": token}, follow_redirects=False)
+    assert answer.status_code == 303, answer.status_code
+    return re.search(r'name="csrf_token" value="([^"]*)"', client.get("/staff").text).group(1)
+
+
+def run(seconds: float, redis_db: int, postgres: str | None, as_staff: str | None = None) -> int:
     app_settings = Settings()
     store = redis.Redis(host=app_settings.redis_host, port=app_settings.redis_port,
                         password=app_settings.redis_password or None, db=redis_db)
@@ -78,6 +102,12 @@ def run(seconds: float, redis_db: int, postgres: str | None) -> int:
                                            data_encryption_key=DATA_KEY, health_timeout_seconds=1))
             with TestClient(app, raise_server_exceptions=False) as client:
                 spec = app.openapi()
+                csrf = signed_in(client, url, as_staff) if as_staff else None
+                # Signed in: not signing out or in again, not the live queue's event
+                # stream (it never ends, by design), and never "Teach the assistant"
+                # (a training worker on this Redis database would train a model).
+                left_out = ("/staff/logout", "/staff/login", "/staff/queue/events", "/staff/content/teach")
+                staff_only = (lambda op: op.path in left_out) if as_staff else (lambda op: False)
                 print(f"{len(operations(spec))} operations in the api's OpenAPI schema; fuzzing for {seconds:.0f} s")
                 stop_at = time.monotonic() + seconds
                 batch = 0
@@ -86,15 +116,17 @@ def run(seconds: float, redis_db: int, postgres: str | None) -> int:
 
                     @settings(max_examples=100, deadline=None, database=None, phases=[Phase.generate],
                               suppress_health_check=list(HealthCheck))
-                    @given(request_strategy(spec, ACTIONS_TOKEN))
+                    @given(request_strategy(spec, ACTIONS_TOKEN, skip=staff_only))
                     def one(request):
                         if time.monotonic() >= stop_at:
                             return
+                        if csrf:
+                            request.headers["X-CSRF-Token"] = csrf
                         response = send(client, request)
                         tried[request.operation.name][response.status_code] += 1
                         if response.status_code >= 500:
-                            server_errors.append((request.describe(), response.status_code,
-                                                  repr(request.json_body or request.form_body or request.raw_body)[:200]))
+                            sent = request.json_body or request.form_body or request.raw_body
+                            server_errors.append((request.describe(), response.status_code, repr(sent)[:200]))
 
                     one()
         finally:
@@ -117,8 +149,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--redis-db", type=int, default=10)  # the other benches use 9, 11, 12, 13
     parser.add_argument("--postgres", help="a PostgreSQL URL (a fresh schema is made and dropped)")
+    parser.add_argument("--as-staff", metavar="ROLE", help="fuzz as a signed-in member of staff with this role")
     args = parser.parse_args()
-    sys.exit(run(args.seconds, args.redis_db, args.postgres))
+    sys.exit(run(args.seconds, args.redis_db, args.postgres, args.as_staff))
 
 
 if __name__ == "__main__":

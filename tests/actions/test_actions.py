@@ -132,7 +132,8 @@ def test_the_familys_words_go_in_a_body_never_the_query_string(api):
                    family_actions.ActionGettingThere(), family_actions.ActionTalkToPerson()):
         run(action, tracker("find_hub", entities))
     assert api and all(auth == "Bearer secret-token" for _path, _sent, auth in api)
-    assert ("/internal/hubs/find", {"channel": "web", "hub": "riverside", "postcode": "FB1 2AB"}, "Bearer secret-token") in api
+    find = {"channel": "web", "hub": "riverside", "postcode": "FB1 2AB"}
+    assert ("/internal/hubs/find", find, "Bearer secret-token") in api
     assert RecordingApi.methods == ["POST"] * 4
 
 
