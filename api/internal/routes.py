@@ -72,7 +72,8 @@ class NlgRequest(BaseModel):
     tracker may be whole (Rasa's own callback) or only its slots and latest
     message (bot.nlg.ApiNaturalLanguageGenerator sends no events)."""
 
-    response: str = Field(min_length=1, max_length=120)
+    # A name, never a control character (PostgreSQL cannot look up a NUL: a 500 before).
+    response: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]+$")
     arguments: dict[str, Any] = Field(default_factory=dict)
     tracker: dict[str, Any] = Field(default_factory=dict)
     channel: dict[str, Any] = Field(default_factory=dict)
