@@ -36,6 +36,9 @@ class ApiAnswerAction(Action, ABC):
     registers only the concrete actions below."""
 
     route: str = ""
+    # Whether `query` carries the family's words (entity text): then they go
+    # in a POST body, never a query string (it ends up in access logs).
+    words_in_body = False
     fallback_response = "utter_assistant_unavailable"
     # After a crisis every answer ends with the urgent offer of a person,
     # until the family takes it up or says no (see ActionCrisisSupport).
@@ -84,8 +87,12 @@ class ApiAnswerAction(Action, ABC):
         return False
 
     async def texts(self, dispatcher: CollectingDispatcher, tracker: Tracker, path: str) -> List[str]:
+        own = path == self.path(tracker)  # not "answers/answer_given_already"
+        query = self.query(tracker) if own else {}
         try:
-            return await common.API.texts(path, channel_of(tracker), **self.query(tracker))
+            if own and self.words_in_body:
+                return await common.API.posted_texts(path, channel_of(tracker), **query)
+            return await common.API.texts(path, channel_of(tracker), **query)
         except ApiUnavailable:
             logger.error("%s fell back: the api gave no answer", self.name())
             dispatcher.utter_message(response=self.fallback_response)
@@ -199,6 +206,7 @@ class ActionAnswer(ApiAnswerAction):
 
 class ActionOpeningHours(ApiAnswerAction):
     route = "opening-hours"
+    words_in_body = True
 
     def name(self) -> Text:
         return "action_opening_hours"
@@ -209,6 +217,7 @@ class ActionOpeningHours(ApiAnswerAction):
 
 class ActionFindHub(ApiAnswerAction):
     route = "hubs/find"
+    words_in_body = True
 
     def name(self) -> Text:
         return "action_find_hub"
@@ -232,6 +241,7 @@ class ActionTalkToPerson(ApiAnswerAction):
     That "no" is respected: after a crisis the offer is not pressed again."""
 
     route = "talk-to-person"
+    words_in_body = True
     offers_person_after_crisis = False
 
     async def run(

@@ -86,9 +86,9 @@ class ActionOfferSessions(Action):
             "age": latest_entity(tracker, "age"),
             "postcode": latest_entity(tracker, "postcode", "postcode"),
         }
-        try:
-            body = await common.API.call("GET", "bookings/options",
-                                         params={k: v for k, v in query.items() if v})
+        try:  # the family's words in the body, never the query string (access logs)
+            body = await common.API.call("POST", "bookings/options",
+                                         json={k: v for k, v in query.items() if v})
         except ApiUnavailable as error:
             refused_or_unavailable(dispatcher, error)
             return [SlotSet("handover_offered", False)]

@@ -221,8 +221,8 @@ class ValidateHandoverForm(FormValidationAction):
     async def validate_handover_hub(self, value: Any, dispatcher: CollectingDispatcher,
                                     tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         try:
-            found = await common.API.call("GET", "hubs/resolve",
-                                   params={"text": str(value or ""), "channel": channel_of(tracker)})
+            found = await common.API.call("POST", "hubs/resolve",
+                                          json={"text": str(value or ""), "channel": channel_of(tracker)})
         except ApiRefused as refused:
             for text in message_texts(refused.body):
                 dispatcher.utter_message(text=text)

@@ -3,6 +3,9 @@
 - `BodyLimit`: family-facing routes (the web chat, Twilio's webhooks) take
   a body of at most FAMILY_BODY_MAX_BYTES; a bigger one is refused with 413
   before any of it is parsed or stored.
+- `NoNullCharacters`: a NUL character (`%00`) in a path or query string is
+  refused with 400 before any route sees it: PostgreSQL cannot hold one in
+  a string, so a look-up with it was a 500 (found by bench/fuzz_api.py).
 - `take_chat_turn`: messages per minute from one browser, and new browsers
   (no chat cookie yet) per minute from one address (Redis counters, under
   keyed hashes: no address is kept), so a script cannot fill the database,
@@ -55,6 +58,22 @@ class BodyLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+class NoNullCharacters:
+    """ASGI middleware: 400 for a NUL character in the path or query string."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] == "http" and ("\x00" in scope.get("path", "")
+                                        or b"%00" in (scope.get("query_string") or b"")):
+            await send({"type": "http.response.start", "status": 400,
+                        "headers": [(b"content-type", b"text/plain")]})
+            await send({"type": "http.response.body", "body": b"Bad request"})
+            return
+        await self.app(scope, receive, send)
 
 
 async def _too_large(send) -> None:

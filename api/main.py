@@ -23,7 +23,7 @@ from api.health.routes import router as health_router
 from api.health.service import redis_persistence_warning
 from api.internal.contract import install_internal_errors
 from api.internal.routes import router as internal_router
-from api.limits import BodyLimit
+from api.limits import BodyLimit, NoNullCharacters
 from api.privacy.internal_routes import router as privacy_internal_router
 from api.privacy.staff_routes import router as families_router
 from api.referrals.internal_routes import router as referrals_internal_router
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_sms(app)
     install_staff(app)
     app.add_middleware(BodyLimit, max_bytes=settings.family_body_max_bytes)
+    app.add_middleware(NoNullCharacters)
     install_internal_errors(app)
     return app
 

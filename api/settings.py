@@ -79,6 +79,13 @@ class Settings(BaseSettings):
     # worker's next shift starts ("by 10am on Tuesday" for a 9am start).
     referral_contact_within_minutes: int = 60
 
+    # Bookings (api/bookings/): how many one web chat (browser) may make in
+    # a day, how many upcoming ones one phone number may hold, and the most
+    # families on one session date's waiting list.
+    booking_max_per_browser_per_day: int = 5
+    booking_max_per_number: int = 6
+    booking_waiting_list_max: int = 10
+
     # SMS over Twilio (api/sms/). With no account sid or auth token, texts
     # are kept in the outbox (status "simulated") and the staff SMS
     # simulator is on. Operators and tooling rely on these exact names.

@@ -12,6 +12,7 @@ from typing import Literal
 from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.bookings import service
@@ -20,8 +21,10 @@ from api.clock import get_now
 from api.content.service import render
 from api.crypto import EncryptionKeyMissing
 from api.db import get_db
+from api.deps import get_app_settings
 from api.directory.service import front_door
 from api.internal.routes import require_actions_token
+from api.settings import Settings
 
 router = APIRouter(prefix="/internal/bookings", dependencies=[Depends(require_actions_token)])
 Channel = Literal["web", "sms"]
@@ -66,13 +69,28 @@ async def _posted(request: Request, db: Session, channel: str) -> tuple[dict, st
     return body, value if value in ("web", "sms") else channel, None
 
 
-@router.get("/options")
-async def options(day: str = "", hub: str = "", kind: str = "", age: str = "", postcode: str = "",
-                  channel: Channel = "web", db: Session = Depends(get_db),
+class OptionsIn(BaseModel):
+    """What the family asked for, in their words (raw entity text): in the
+    body, never the query string (access logs)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    channel: Channel = "web"
+    day: str = Field(default="", max_length=200)
+    hub: str = Field(default="", max_length=200)
+    kind: str = Field(default="", max_length=200)
+    age: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=200)
+
+
+@router.post("/options")
+async def options(body: OptionsIn, db: Session = Depends(get_db),
                   now: datetime = Depends(get_now)) -> JSONResponse:
     """A numbered list of matching upcoming sessions: 3 on SMS, 5 on web."""
+    channel = body.channel
     result, problem = await _run(db, channel, lambda: service.booking_options(
-        db, day=day, hub=hub, kind=kind, age=age, postcode=postcode, now=now, channel=channel))
+        db, day=body.day, hub=body.hub, kind=body.kind, age=body.age, postcode=body.postcode, now=now,
+        channel=channel))
     if problem:
         return problem
     choices, texts = result
@@ -81,9 +99,10 @@ async def options(day: str = "", hub: str = "", kind: str = "", age: str = "", p
 
 @router.get("/needs")
 async def needs(occurrence: str = "", channel: Channel = "web", db: Session = Depends(get_db),
-                now: datetime = Depends(get_now)) -> JSONResponse:
+                now: datetime = Depends(get_now), settings: Settings = Depends(get_app_settings)) -> JSONResponse:
     """What booking an occurrence needs; 404 if it is unknown or past."""
-    result, problem = await _run(db, channel, service.booking_needs, db, occurrence, now, channel)
+    result, problem = await _run(db, channel, service.booking_needs, db, occurrence, now, channel,
+                                 service.BookingLimits.from_settings(settings))
     if problem:
         return problem
     return _answer(result.texts, **result.as_dict())
@@ -104,13 +123,15 @@ async def check(request: Request, channel: Channel = "web", db: Session = Depend
 
 @router.post("")
 async def create(request: Request, channel: Channel = "web", idempotency_key: str | None = Header(default=None),
-                 db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> JSONResponse:
+                 db: Session = Depends(get_db), now: datetime = Depends(get_now),
+                 settings: Settings = Depends(get_app_settings)) -> JSONResponse:
     """201 (200 for a repeated Idempotency-Key) `{"reference", "status", "messages"}`;
-    409 `{"full": true, "options", "messages"}`; 422 `{"messages"}`."""
+    409 `{"full": true, "options", "messages"}`; 422 `{"messages"}`; 429 over a limit."""
     body, channel, bad = await _posted(request, db, channel)
     if bad:
         return bad
-    result, problem = await _run(db, channel, service.create_booking, db, body, idempotency_key or "", now)
+    result, problem = await _run(db, channel, service.create_booking, db, body, idempotency_key or "", now,
+                                 service.BookingLimits.from_settings(settings))
     if problem:
         return problem
     booking = result.booking

@@ -21,6 +21,9 @@ from api.db import Base
 from api.directory.models import HubSession
 
 STATUSES = ("booked", "waiting", "cancelled", "attended", "no_show")
+# The outbox kind of the one text a number typed into the web chat gets
+# before it says YES from that phone.
+NUMBER_CHECK = "booking_number_check"
 # Statuses that hold places in `session_dates.places_taken`.
 HOLDING_STATUSES = ("booked", "attended", "no_show")
 
@@ -75,6 +78,10 @@ class Booking(Base):
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     # The Idempotency-Key of the last move, so a retried move is not applied twice.
     move_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # When the number said YES from that phone (or was the phone the family
+    # booked from by text). Until then nothing about the booking is texted
+    # to it but the one question asking for that YES.
+    number_confirmed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
 
     session_date: Mapped[SessionDate] = relationship()
 

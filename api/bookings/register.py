@@ -108,6 +108,8 @@ def cancel_session_date(session: Session, session_key: str, day: date, reason: s
             continue
         text = render(session, "booking_date_cancelled_text", "sms", title=hub_session.title,
                       hub=hub_session.hub.name, date=full_date(day), reason=reason, reference=booking.reference)
+        if booking.number_confirmed_at is None:  # a number typed in that never said YES
+            continue
         queue_text(session, None, booking.phone, text, "booking_date_cancelled", now=now, booking_id=booking.id)
         texted += 1
     session.execute(update(SessionDate).where(SessionDate.id == session_date_id).values(places_taken=0)

@@ -60,6 +60,7 @@ def queue_due_reminders(session: Session, now: datetime) -> int:
         select(Booking).join(Booking.session_date)
         .options(selectinload(Booking.session_date).selectinload(SessionDate.session).selectinload(HubSession.hub))
         .where(Booking.status == "booked", Booking.reminder_sent_at.is_(None), SessionDate.on_date == tomorrow,
+               Booking.number_confirmed_at.is_not(None),  # a number typed in gets nothing before its YES
                SessionDate.cancelled.is_(False))
         .order_by(Booking.id)).all()
     queued = 0

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from api.bookings.checks import (
     BookingProblem, ages_needed, check_party, family_key, find_reference, uk_mobile,
 )
-from api.bookings.models import Booking, ConversationContact, SessionDate
+from api.bookings.models import NUMBER_CHECK, Booking, ConversationContact, SessionDate
 from api.bookings.reminders import gets_reminder
 from api.bookings.slots import (
     BOOK_AHEAD_DAYS, WAIT_PREFIX, Slot, begin_write, ensure_session_date, find_slot, load_slot, release_places,
@@ -44,6 +44,24 @@ log = logging.getLogger("api.bookings")
 # How far ahead to look for sessions like a full one.
 SIMILAR_DAYS = 21
 OPEN_STATUSES = ("booked", "waiting")
+# A YES from a phone confirms its number for bookings made this recently.
+NUMBER_CHECK_DAYS = 7
+
+
+@dataclass(frozen=True)
+class BookingLimits:
+    """What one chat, one number and one waiting list may take (settings
+    BOOKING_MAX_PER_BROWSER_PER_DAY, BOOKING_MAX_PER_NUMBER,
+    BOOKING_WAITING_LIST_MAX; these defaults are theirs)."""
+
+    per_browser_per_day: int = 5
+    per_number: int = 6
+    waiting_list: int = 10
+
+    @classmethod
+    def from_settings(cls, settings) -> "BookingLimits":
+        return cls(settings.booking_max_per_browser_per_day, settings.booking_max_per_number,
+                   settings.booking_waiting_list_max)
 
 
 # --- results ---
@@ -160,15 +178,24 @@ def booking_options(session: Session, *, day: str | None, hub: str | None, kind:
     return choices, [_list_text(session, channel, key, choices)]
 
 
+def waiting_list_full(session: Session, slot: Slot, limits: BookingLimits) -> bool:
+    """The date's waiting list has as many families as it may."""
+    if slot.session_date_id is None:
+        return False
+    waiting = session.scalar(select(func.count(Booking.id)).where(
+        Booking.session_date_id == slot.session_date_id, Booking.status == "waiting")) or 0
+    return waiting >= limits.waiting_list
+
+
 def similar_choices(session: Session, slot: Slot, now: datetime, channel: str,
-                    with_waiting_list: bool = True) -> list[Choice]:
+                    with_waiting_list: bool = True, limits: BookingLimits = BookingLimits()) -> list[Choice]:
     """For a full slot: later dates of the same session with room, then
     sessions of the same kind (for the same ages) elsewhere, then the
-    waiting list when the hub keeps one."""
+    waiting list when the hub keeps one and it has room."""
     today = _today(now)
     hub_session = slot.hub_session
     room = list_length(channel)
-    wait = with_waiting_list and bool(hub_session.waiting_list)
+    wait = with_waiting_list and bool(hub_session.waiting_list) and not waiting_list_full(session, slot, limits)
     room -= 1 if wait else 0
     same = [s for s in upcoming_slots(session, [hub_session], slot.day + timedelta(days=1),
                                       today + timedelta(days=BOOK_AHEAD_DAYS), now)
@@ -212,7 +239,8 @@ class Needs:
                 "options": [c.as_dict() for c in self.choices]}
 
 
-def booking_needs(session: Session, occurrence: str | None, now: datetime, channel: str) -> Needs:
+def booking_needs(session: Session, occurrence: str | None, now: datetime, channel: str,
+                  limits: BookingLimits = BookingLimits()) -> Needs:
     """What booking this occurrence needs. BookingProblem (404) if it does
     not exist or has passed."""
     channel = _channel(channel)
@@ -226,7 +254,7 @@ def booking_needs(session: Session, occurrence: str | None, now: datetime, chann
                       ends=family_time(hub_session.ends), address=hub_address(hub_session.hub))
         return Needs(slot, [], [text], label)
     if slot.full:
-        choices = similar_choices(session, slot, now, channel)
+        choices = similar_choices(session, slot, now, channel, limits=limits)
         return Needs(slot, choices, full_texts(session, slot, choices, now, channel), label)
     return Needs(slot, [], [render(session, "booking_start", channel, session_name=label)], label)
 
@@ -335,7 +363,78 @@ def confirmation(session: Session, booking: Booking, channel: str) -> str:
     return render(session, key, _channel(channel), **values)
 
 
-def create_booking(session: Session, data: object, idempotency_key: str, now: datetime) -> BookingResult:
+def _check_limits(session: Session, family: str, phone: str, now: datetime, limits: BookingLimits) -> None:
+    """BookingProblem (429) when this chat (family key) has made its day's
+    bookings, or this number holds as many upcoming ones as it may: a
+    script cannot fill every session, or a stranger's phone."""
+    made_today = session.scalar(select(func.count(Booking.id)).where(
+        Booking.family_key == family, Booking.created_at > now - timedelta(days=1))) or 0
+    held = session.scalar(select(func.count(Booking.id)).join(Booking.session_date).where(
+        Booking.phone_hash == phone_hash(phone), Booking.status.in_(OPEN_STATUSES),
+        SessionDate.on_date >= _today(now))) or 0
+    if made_today >= limits.per_browser_per_day or held >= limits.per_number:
+        log.warning("booking refused: %s", "too many from one chat" if made_today >= limits.per_browser_per_day
+                    else "too many for one number")
+        raise BookingProblem("booking_too_many", 429, "limit: too many bookings from this chat or for this number",
+                             phone=front_door(session).phone)
+
+
+def _number_confirmed(session: Session, parsed: BookingIn, family: str, phone: str) -> bool:
+    """The number is the phone this family is texting from, or this family
+    confirmed it from that phone before (a YES to an earlier booking)."""
+    if parsed.channel == "sms":
+        contact = contact_for(session, parsed.conversation_id)
+        if contact is not None and uk_mobile(contact.phone) == phone:
+            return True
+    return session.scalar(select(Booking.id).where(
+        Booking.family_key == family, Booking.phone_hash == phone_hash(phone),
+        Booking.number_confirmed_at.is_not(None)).limit(1)) is not None
+
+
+def _pending_for_number(session: Session, number_hash: str, now: datetime):
+    return (_booking_query().where(
+        Booking.phone_hash == number_hash, Booking.number_confirmed_at.is_(None),
+        Booking.status.in_(OPEN_STATUSES), Booking.created_at > now - timedelta(days=NUMBER_CHECK_DAYS))
+        .order_by(Booking.id))
+
+
+def _number_asked(session: Session, booking: Booking, now: datetime) -> bool:
+    """An earlier booking for this number is still waiting for its YES:
+    that question stands for this one too (one question, not one a booking)."""
+    return session.scalar(_pending_for_number(session, booking.phone_hash, now)
+                          .where(Booking.id != booking.id).limit(1)) is not None
+
+
+def confirm_number(session: Session, number_hash: str, now: datetime) -> list[Booking]:
+    """A YES from this phone: its bookings waiting for one may now be texted
+    about. Returns them (the caller texts each its confirmation). Flushed,
+    not committed."""
+    pending = list(session.scalars(_pending_for_number(session, number_hash, now)))
+    if pending:
+        begin_write(session)
+    for booking in pending:
+        booking.number_confirmed_at = now
+    session.flush()
+    if pending:
+        log.info("bookings %s: number confirmed", ", ".join(b.reference for b in pending))
+    return pending
+
+
+def _said(session: Session, booking: Booking, channel: str) -> list[str]:
+    """What the family is told when the booking is made (again, for a repeat)."""
+    said = [confirmation(session, booking, channel)]
+    if not may_text(booking):
+        said.append(render(session, "booking_number_check_note", _channel(channel)))
+    return said
+
+
+def may_text(booking: Booking) -> bool:
+    """Whether texts about this booking may go to its number."""
+    return booking.number_confirmed_at is not None
+
+
+def create_booking(session: Session, data: object, idempotency_key: str, now: datetime,
+                   limits: BookingLimits = BookingLimits()) -> BookingResult:
     """Book a place (or a waiting-list place), idempotently.
 
     The same `idempotency_key` always gives the same booking, even when two
@@ -343,7 +442,13 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
     back with its rolled-back transaction, and it answers with the winner's
     booking. A family that already holds a place at this date gets that
     booking back rather than a second one. BookingFull (409) when the last
-    places went; BookingProblem (422) for bad input; nothing written then.
+    places went (or the waiting list is full); BookingProblem (422) for bad
+    input, (429) over `limits`; nothing written then.
+
+    A number typed into the chat (not the phone the family is texting
+    from) gets one text asking for a YES from that phone, and nothing else
+    about the booking until the YES comes (`confirm_number`); the booking
+    itself stands, and the chat says so.
     """
     key = (idempotency_key or "").strip()
     if not key or len(key) > 200:
@@ -352,7 +457,7 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
     cipher()  # no key, no personal data: refuse before doing anything
     existing = _by_key(session, key)
     if existing is not None:
-        return BookingResult(existing, [confirmation(session, existing, existing.channel)], created=False)
+        return BookingResult(existing, _said(session, existing, existing.channel), created=False)
     if not isinstance(data, dict):
         raise BookingProblem("booking_went_wrong", detail="body: send a JSON object", phone=front_door(session).phone)
     try:
@@ -379,19 +484,21 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
         values = _booking_values(held)
         return BookingResult(held, [render(session, "booking_already_booked", parsed.channel, title=values["title"],
                                            date=values["date"], reference=held.reference)], created=False)
+    _check_limits(session, family, phone, now, limits)
+    confirmed = _number_confirmed(session, parsed, family, phone)
 
     for _attempt in range(5):
         session_date_id = ensure_session_date(session, hub_session.id, slot.day)
         if take_places(session, session_date_id, places, slot.capacity):
             status = "booked"
-        elif wait:
+        elif wait and not waiting_list_full(session, load_slot(session, hub_session, slot.day), limits):
             status = "waiting"
         else:
             session.rollback()
             fresh = load_slot(session, hub_session, slot.day)
             if fresh.places_left > 0 and fresh.places_left < places:
                 raise _room_problem(fresh, places, now)
-            choices = similar_choices(session, fresh, now, parsed.channel)
+            choices = similar_choices(session, fresh, now, parsed.channel, limits=limits)
             what = session_on_day(hub_session, slot.day, _today(now))
             key_words = "booking_full_options" if choices else "booking_full_none"
             raise BookingFull(key_words, choices, session_name=what, hub=hub_session.hub.name,
@@ -403,6 +510,7 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
             conversation_id=parsed.conversation_id, channel=parsed.channel, first_name=first_name, phone=phone,
             phone_hash=phone_hash(phone), children=party.children, child_ages_months=party.child_ages_months,
             adults=party.adults, places=places, status=status, created_at=now, updated_at=now,
+            number_confirmed_at=now if confirmed else None,
         )
         session.add(booking)
         try:
@@ -411,11 +519,15 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
             session.rollback()
             existing = _by_key(session, key)
             if existing is not None:
-                return BookingResult(existing, [confirmation(session, existing, existing.channel)], created=False)
+                return BookingResult(existing, _said(session, existing, existing.channel), created=False)
             continue  # the reference was taken: try another
         session.refresh(booking, ["session_date"])
-        text = confirmation(session, booking, parsed.channel)
-        if parsed.channel == "web":  # on SMS the reply itself is the text
+        said = _said(session, booking, parsed.channel)
+        if not confirmed:
+            if not _number_asked(session, booking, now):
+                queue_text(session, None, phone, render(session, "booking_number_check", "sms"), NUMBER_CHECK,
+                           now=now, booking_id=booking.id)
+        elif parsed.channel == "web":  # on SMS the reply itself is the text
             queue_text(session, None, phone, confirmation(session, booking, "sms"), f"booking_{status}", now=now,
                        booking_id=booking.id)
         try:
@@ -425,9 +537,10 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
             existing = _by_key(session, key)
             if existing is None:
                 raise
-            return BookingResult(existing, [confirmation(session, existing, existing.channel)], created=False)
-        log.info("booking %s %s (%d places)", booking.reference, status, places)
-        return BookingResult(booking, [text], created=True)
+            return BookingResult(existing, _said(session, existing, existing.channel), created=False)
+        log.info("booking %s %s (%d places)%s", booking.reference, status, places,
+                 "" if confirmed else ", number to be confirmed")
+        return BookingResult(booking, said, created=True)
     raise RuntimeError("could not find a free booking number")
 
 
@@ -558,9 +671,10 @@ def promote_waiting_list(session: Session, session_date_id: int, now: datetime) 
             release_places(session, session_date_id, booking.places)
             continue
         session.refresh(booking)
-        queue_text(session, None, booking.phone,
-                   render(session, "booking_place_freed_text", "sms", **_booking_values(booking)),
-                   "booking_place_freed", now=now, booking_id=booking.id)
+        if may_text(booking):
+            queue_text(session, None, booking.phone,
+                       render(session, "booking_place_freed_text", "sms", **_booking_values(booking)),
+                       "booking_place_freed", now=now, booking_id=booking.id)
         promoted.append(booking)
         log.info("booking %s moved from the waiting list to booked", booking.reference)
     return promoted
@@ -598,7 +712,7 @@ def cancel_booking(session: Session, reference: str | None, conversation_id: str
     if was == "booked":
         release_places(session, booking.session_date_id, booking.places)
         promote_waiting_list(session, booking.session_date_id, now)
-    if channel == "web":  # on SMS the reply itself is the text
+    if channel == "web" and may_text(booking):  # on SMS the reply itself is the text
         queue_text(session, None, booking.phone, render(session, key, "sms", **values), "booking_cancelled",
                    now=now, booking_id=booking.id)
     session.commit()
@@ -673,7 +787,7 @@ def move_booking(session: Session, reference: str | None, conversation_id: str |
     booking = session.scalar(_booking_query().where(Booking.id == booking.id)
                              .execution_options(populate_existing=True))
     values = _booking_values(booking)
-    if channel == "web":
+    if channel == "web" and may_text(booking):
         queue_text(session, None, booking.phone, render(session, "booking_moved", "sms", **values), "booking_moved",
                    now=now, booking_id=booking.id)
     session.commit()

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
@@ -72,7 +72,8 @@ class NlgRequest(BaseModel):
     tracker may be whole (Rasa's own callback) or only its slots and latest
     message (bot.nlg.ApiNaturalLanguageGenerator sends no events)."""
 
-    response: str = Field(min_length=1, max_length=120)
+    # A name, never a control character (PostgreSQL cannot look up a NUL: a 500 before).
+    response: str = Field(min_length=1, max_length=120, pattern=r"^[^\x00-\x1f]+$")
     arguments: dict[str, Any] = Field(default_factory=dict)
     tracker: dict[str, Any] = Field(default_factory=dict)
     channel: dict[str, Any] = Field(default_factory=dict)
@@ -102,43 +103,73 @@ def nlg(body: NlgRequest, db: Session = Depends(get_db)) -> dict:
         raise HTTPException(status_code=404, detail="no answer with that key")
 
 
-@router.get("/opening-hours")
-def opening_hours(hub: str = "", day: str = "", channel: Channel = "web",
-                  db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
-    return messages(directory.opening_times(db, hub, day, now, channel))
+# The family's words (the raw entity text: a hub, a day, a postcode) come in
+# JSON bodies, never in query strings, which end up in access logs.
+
+class WordsIn(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    channel: Channel = "web"
 
 
-@router.get("/hubs/find")
-def find_hub(hub: str = "", postcode: str = "", channel: Channel = "web", db: Session = Depends(get_db)) -> dict:
-    return messages(directory.find_hub(db, hub, postcode, channel))
+class HubAndDay(WordsIn):
+    hub: str = Field(default="", max_length=200)
+    day: str = Field(default="", max_length=200)
 
 
-@router.get("/hubs/resolve")
-def resolve_hub(text: str = "", channel: Channel = "web", db: Session = Depends(get_db)):
+class HubOrPostcode(WordsIn):
+    hub: str = Field(default="", max_length=200)
+    postcode: str = Field(default="", max_length=200)
+
+
+class HubWords(WordsIn):
+    text: str = Field(default="", max_length=500)
+
+
+class SessionSearch(WordsIn):
+    day: str = Field(default="", max_length=200)
+    hub: str = Field(default="", max_length=200)
+    kind: str = Field(default="", max_length=200)
+    age: str = Field(default="", max_length=200)
+
+
+class HubOnly(WordsIn):
+    hub: str = Field(default="", max_length=200)
+
+
+@router.post("/opening-hours")
+def opening_hours(body: HubAndDay, db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+    return messages(directory.opening_times(db, body.hub, body.day, now, body.channel))
+
+
+@router.post("/hubs/find")
+def find_hub(body: HubOrPostcode, db: Session = Depends(get_db)) -> dict:
+    return messages(directory.find_hub(db, body.hub, body.postcode, body.channel))
+
+
+@router.post("/hubs/resolve")
+def resolve_hub(body: HubWords, db: Session = Depends(get_db)):
     """Which hub the family chose (by name or postcode): 200 with its slug and
     name, or 404 with words that list the hubs."""
-    hub = directory.hub_from_words(db, text)
+    hub = directory.hub_from_words(db, body.text)
     if hub is None:
-        return JSONResponse(status_code=404, content=messages(directory.hub_not_found(db, text, channel)))
+        return JSONResponse(status_code=404, content=messages(directory.hub_not_found(db, body.text, body.channel)))
     return {"slug": hub.slug, "name": hub.name}
 
 
-@router.get("/hubs/getting-there")
-def getting_there(hub: str = "", postcode: str = "", channel: Channel = "web",
-                  db: Session = Depends(get_db)) -> dict:
-    return messages(directory.getting_there(db, hub, postcode, channel))
+@router.post("/hubs/getting-there")
+def getting_there(body: HubOrPostcode, db: Session = Depends(get_db)) -> dict:
+    return messages(directory.getting_there(db, body.hub, body.postcode, body.channel))
 
 
-@router.get("/sessions")
-def sessions(day: str = "", hub: str = "", kind: str = "", age: str = "", channel: Channel = "web",
-             db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
-    return messages(directory.whats_on(db, day, hub, kind, age, now, channel))
+@router.post("/sessions")
+def sessions(body: SessionSearch, db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+    return messages(directory.whats_on(db, body.day, body.hub, body.kind, body.age, now, body.channel))
 
 
-@router.get("/talk-to-person")
-def talk_to_person(hub: str = "", channel: Channel = "web", db: Session = Depends(get_db),
-                   now: datetime = Depends(get_now)) -> dict:
-    return messages(directory.talk_to_person(db, hub, now, channel))
+@router.post("/talk-to-person")
+def talk_to_person(body: HubOnly, db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+    return messages(directory.talk_to_person(db, body.hub, now, body.channel))
 
 
 @router.get("/crisis")

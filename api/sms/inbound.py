@@ -10,8 +10,10 @@ In order: a repeat of a MessageSid Twilio already gave us is dropped
 out (one confirmation, then nothing more); START opts back in; a number
 that opted out gets nothing; HELP says who we are; a picture with no words
 gets a kind reply; a number over its hourly limit is stored but not
-answered (a loop with another automatic service stops there); anything
-else is queued for the assistant.
+answered (a loop with another automatic service stops there); a YES from
+a number a booking is waiting to hear from confirms it (matched by its
+look-up hash) and is answered with the booking's confirmation, never sent
+to the assistant; anything else is queued for the assistant.
 """
 
 import logging
@@ -21,11 +23,12 @@ from redis.exceptions import RedisError
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from api.bookings.service import confirm_number, confirmation
 from api.content.service import family_text, render
 from api.crypto import normalise_phone, phone_hash
 from api.directory.service import front_door
 from api.sms.jobs import enqueue_turn
-from api.sms.keywords import keyword
+from api.sms.keywords import is_yes, keyword
 from api.sms.models import HANDLED, QUEUED, SmsInbound
 from api.sms.policy import is_opted_out, set_opt_out, take_inbound
 from api.sms.runtime import SmsRuntime, wall_clock
@@ -39,7 +42,8 @@ SEEN_SECONDS = 7 * 86400  # how long a MessageSid is remembered in Redis
 
 @dataclass
 class Received:
-    outcome: str  # queued, duplicate, stop, start, help, media_only, empty, opted_out, rate_limited, ignored
+    outcome: str  # queued, duplicate, stop, start, help, media_only, empty, opted_out, rate_limited,
+    # number_confirmed, ignored
     inbound_id: int | None = None
 
 
@@ -126,5 +130,12 @@ def _keep(session: Session, rt: SmsRuntime, message_sid: str, from_number: str, 
         log.warning("sms %d not answered: this number sent more than %d texts this hour", row.id,
                     rt.settings.sms_max_inbound_per_number_per_hour)
         return handled("rate_limited")
+    if is_yes(text):
+        confirmed = confirm_number(session, number, now)
+        if confirmed:  # the YES a web chat booking asked for: its texts may come now
+            for booking in confirmed:
+                queue_family_text(session, phone, confirmation(session, booking, "sms"), f"booking_{booking.status}",
+                                  now, inbound_id=row.id)
+            return handled("number_confirmed")
     session.commit()
     return Received("queued", row.id)

@@ -5,6 +5,8 @@ import re
 STOP_WORDS = frozenset({"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"})
 START_WORDS = frozenset({"START", "UNSTOP"})
 HELP_WORDS = frozenset({"HELP"})
+# A YES to "reply YES to get texts about the booking" (api.sms.inbound).
+YES_WORDS = frozenset({"YES", "Y", "YES PLEASE", "YEAH", "YEP", "YES OK", "OK YES"})
 
 
 def keyword(text: str) -> str | None:
@@ -19,3 +21,9 @@ def keyword(text: str) -> str | None:
     if word in HELP_WORDS:
         return "help"
     return None
+
+
+def is_yes(text: str) -> bool:
+    """The whole text is a plain yes ("Yes", "YES!", "yes please")."""
+    words = " ".join(re.sub(r"[^\w\s]|_", " ", text or "").split()).upper()
+    return words in YES_WORDS

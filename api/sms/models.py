@@ -36,7 +36,7 @@ class SmsInbound(Base):
     source: Mapped[str] = mapped_column(String(10), default="twilio")  # twilio | simulator
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     state: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
-    # stop, start, help, media_only, empty, opted_out, rate_limited
+    # stop, start, help, media_only, empty, opted_out, rate_limited, number_confirmed
     handled_as: Mapped[str | None] = mapped_column(String(20), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_tried_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

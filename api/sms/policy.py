@@ -26,10 +26,22 @@ REPLY_KINDS = frozenset({
 })
 # The one text a number that said STOP still gets: the confirmation.
 OPT_OUT_CONFIRMATION = "sms_stop"
+# Texts that answer a family's own text: they never count against, or wait
+# for, the daily budget that reminders and notices share (SMS_MAX_PER_DAY),
+# so a day's notices can never stop a crisis reply or a STOP confirmation.
+# (Any text queued as the answer to an incoming one counts too.)
+FAMILY_TEXT_ANSWERS = frozenset({
+    "reply", "sms_holding", "sms_help", "sms_start", "sms_stop", "sms_media_only", "sms_gave_up",
+})
 
 
 def is_reply(kind: str) -> bool:
     return kind in REPLY_KINDS
+
+
+def answers_family_text(kind: str, inbound_id: int | None) -> bool:
+    """Whether a text answers something the family texted us."""
+    return inbound_id is not None or kind in FAMILY_TEXT_ANSWERS
 
 
 # --- opt-outs ---
@@ -117,14 +129,18 @@ def take_number(redis: Redis, settings: Settings, phone_hash: str, at: datetime)
     return _count(redis, key, 3600) <= settings.sms_max_per_number_per_hour
 
 
-def take_overall(redis: Redis, settings: Settings, at: datetime) -> str | None:
+def take_overall(redis: Redis, settings: Settings, at: datetime, daily: bool = True) -> str | None:
     """Count a text against the overall limits. None if it may go;
     "daily_limit" if today's are used up; "busy" if this minute's are
-    (then it is not counted: try again next minute)."""
+    (then it is not counted: try again next minute). `daily` False (an
+    answer to a family's own text): outside the day's budget, neither
+    counted nor refused by it."""
     minute = f"sms:rate:all:m:{_window(60, at)}"
     if _count(redis, minute, 60) > settings.sms_max_per_minute:
         redis.decr(minute)
         return "busy"
+    if not daily:
+        return None
     day = f"sms:rate:all:d:{at.astimezone(timezone.utc):%Y%m%d}"
     if _count(redis, day, 86400) > settings.sms_max_per_day:
         return "daily_limit"

@@ -23,7 +23,7 @@ KIND_NAMES = {
     "booking_reminder": "Booking reminder", "booking_cancelled": "Booking cancelled",
     "booking_date_cancelled": "Session called off", "booking_place_freed": "A place came free",
     "booking_moved": "Booking moved", "worker_introduction": "Worker's introduction",
-    "staff_text": "Text from staff",
+    "staff_text": "Text from staff", "booking_number_check": "Asked to reply YES to get booking texts",
 }
 STATUS_NAMES = {
     "queued": "Waiting to send", "held": "Kept back", "sending": "Sending", "sent": "Sent",
@@ -37,6 +37,7 @@ REASON_NAMES = {
     "carrier": "the phone network could not deliver it", "sender_stopped": "the sender stopped while sending it",
     "expired": "it waited more than a day to be sent", "quiet_hours": "until 8am (quiet hours)",
     "busy": "a moment: many texts are going out",
+    "number_not_confirmed": "the number was typed into the web chat and has not replied YES",
 }
 # Twilio's codes staff are most likely to meet.
 ERROR_NAMES = {
@@ -94,7 +95,8 @@ def thread(session: Session, phone_hash: str, limit: int = 100) -> list[ThreadLi
     for row in session.scalars(select(SmsInbound).where(SmsInbound.phone_hash == phone_hash)
                                .order_by(SmsInbound.id.desc()).limit(limit)):
         note = {"stop": "Opted out", "start": "Opted back in", "opted_out": "Not answered: opted out",
-                "rate_limited": "Not answered: too many texts", "help": "", "media_only": "Picture, no words",
+                "rate_limited": "Not answered: too many texts", "help": "",
+                "number_confirmed": "Said YES to texts about a booking", "media_only": "Picture, no words",
                 "empty": "Empty"}.get(row.handled_as or "", "") if row.state == HANDLED else (
             "Waiting for the assistant" if row.state == "queued" else "Not answered" if row.state == FAILED else "")
         lines.append(ThreadLine(_utc(row.received_at), True, row.body, note))

@@ -6,11 +6,14 @@ Texts are written to the outbox first (`api.outbox.service.queue_text`, or
 in the order they were written:
 
 1. refuses a number that said STOP (all but the one STOP confirmation),
-   and numbers outside the allowed countries (the UK by default);
+   a booking's texts to a number typed into the web chat that has not
+   said YES (all but the question asking for it), and numbers outside the
+   allowed countries (the UK by default);
 2. keeps anything that is not a reply (reminders, notices, worker
    messages) until 8am if it is between 8pm and 8am, unless urgent;
 3. counts the text against the limits: per number per hour (more are not
-   sent), and overall per minute (more wait) and per day (more are not sent);
+   sent), and overall per minute (more wait) and per day (more are not
+   sent; answers to a family's own texts are outside this daily budget);
 4. swaps look-alike characters for GSM-7 ones and counts segments;
 5. sends it with the real twilio library (to TWILIO_API_BASE_URL) with a
    status callback, or, with no Twilio set up, keeps it as "simulated".
@@ -31,7 +34,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
-from api.bookings.models import Booking, SessionDate
+from api.bookings.models import NUMBER_CHECK, Booking, SessionDate
 from api.directory.timetable import local
 from api.outbox.models import OutboxMessage
 from api.outbox.service import queue_text
@@ -39,9 +42,9 @@ from api.referrals.models import Referral
 from api.sms.gsm import measure, to_gsm7
 from api.sms.models import (DELIVERED, FAILED, HELD, NOT_SENT, QUEUED, SENDING, SENT, SIMULATED, UNDELIVERED,
                             SmsDelivery)
-from api.sms.policy import (OPT_OUT_CONFIRMATION, country_allowed, in_quiet_hours, is_opted_out, is_reply,
-                            next_minute, not_safe_to_text, quiet_hours_end, set_opt_out, take_number,
-                            take_overall)
+from api.sms.policy import (OPT_OUT_CONFIRMATION, answers_family_text, country_allowed, in_quiet_hours,
+                            is_opted_out, is_reply, next_minute, not_safe_to_text, quiet_hours_end, set_opt_out,
+                            take_number, take_overall)
 from api.sms.runtime import SmsRuntime, runtime, wall_clock
 
 log = logging.getLogger("api.sms")
@@ -134,6 +137,16 @@ def _urgent(session: Session, message: OutboxMessage, now: datetime) -> bool:
     return bool(session.scalar(select(Referral.urgent).where(Referral.id == message.referral_id)))
 
 
+def _number_may_hear(session: Session, message: OutboxMessage) -> bool:
+    """A text about a booking whose number was typed into the web chat goes
+    only once that phone said YES; before then only the question asking
+    for the YES does (whoever queued the text: the last line of defence)."""
+    if message.booking_id is None or message.kind == NUMBER_CHECK:
+        return True
+    confirmed = session.execute(select(Booking.number_confirmed_at).where(Booking.id == message.booking_id)).first()
+    return confirmed is None or confirmed[0] is not None  # a booking since deleted: nothing to hold back
+
+
 def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str:
     """Check, then send, one waiting text. Returns its status."""
     settings = rt.settings
@@ -151,6 +164,8 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
 
         if kind != OPT_OUT_CONFIRMATION and is_opted_out(session, number):
             return _finish(session, message, delivery, NOT_SENT, wall, reason="opted_out")
+        if not _number_may_hear(session, message):
+            return _finish(session, message, delivery, NOT_SENT, wall, reason="number_not_confirmed")
         if not is_reply(kind) and kind != OPT_OUT_CONFIRMATION and not_safe_to_text(session, number):
             return _finish(session, message, delivery, NOT_SENT, wall, reason="not_safe_to_text")
         if not country_allowed(settings, phone):
@@ -161,7 +176,8 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
             log.warning("sms %d not sent: this number has had %d texts this hour", outbox_id,
                         settings.sms_max_per_number_per_hour)
             return _finish(session, message, delivery, NOT_SENT, wall, reason="number_limit")
-        overall = take_overall(rt.redis, settings, wall)
+        overall = take_overall(rt.redis, settings, wall,
+                               daily=not answers_family_text(kind, delivery.inbound_id))
         if overall == "busy":
             return _hold(session, delivery, next_minute(wall), "busy", wall)
         if overall == "daily_limit":

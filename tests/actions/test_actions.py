@@ -58,8 +58,10 @@ def slots_set(events):
 
 class RecordingApi(BaseHTTPRequestHandler):
     seen = []
+    methods = []
 
     def do_GET(self):
+        RecordingApi.methods.append("GET")
         url = urlparse(self.path)
         RecordingApi.seen.append(
             (url.path, {k: v[0] for k, v in parse_qs(url.query).items()},
@@ -72,10 +74,11 @@ class RecordingApi(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
     def do_POST(self):
+        RecordingApi.methods.append("POST")
         length = int(self.headers.get("Content-Length", 0))
         RecordingApi.seen.append((urlparse(self.path).path, json.loads(self.rfile.read(length) or b"{}"),
                                   self.headers.get("Authorization")))
-        body = json.dumps({"urgent": True}).encode()
+        body = json.dumps({"urgent": True, "messages": [{"text": f"answer for {urlparse(self.path).path}"}]}).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.end_headers()
@@ -89,7 +92,7 @@ class RecordingApi(BaseHTTPRequestHandler):
 def api(monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), RecordingApi)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    RecordingApi.seen = []
+    RecordingApi.seen, RecordingApi.methods = [], []
     settings = ActionSettings(f"http://127.0.0.1:{server.server_port}", "secret-token", 5)
     monkeypatch.setattr(common, "API", ApiClient(settings))
     yield RecordingApi.seen
@@ -119,6 +122,19 @@ def test_opening_hours_passes_the_hub_and_day_the_family_wrote(api):
     entities = [{"entity": "hub", "value": "riverside"}, {"entity": "day", "value": "tmrw"}]
     run(family_actions.ActionOpeningHours(), tracker("opening_hours", entities))
     assert api[0][:2] == ("/internal/opening-hours", {"channel": "web", "hub": "riverside", "day": "tmrw"})
+
+
+def test_the_familys_words_go_in_a_body_never_the_query_string(api):
+    """Hubs, days and postcodes as the family wrote them end up in access logs
+    if they are in a URL: they are posted."""
+    entities = [{"entity": "hub", "value": "riverside"}, {"entity": "postcode", "value": "FB1 2AB"}]
+    for action in (family_actions.ActionOpeningHours(), family_actions.ActionFindHub(),
+                   family_actions.ActionGettingThere(), family_actions.ActionTalkToPerson()):
+        run(action, tracker("find_hub", entities))
+    assert api and all(auth == "Bearer secret-token" for _path, _sent, auth in api)
+    find = {"channel": "web", "hub": "riverside", "postcode": "FB1 2AB"}
+    assert ("/internal/hubs/find", find, "Bearer secret-token") in api
+    assert RecordingApi.methods == ["POST"] * 4
 
 
 def test_a_hub_mentioned_earlier_is_remembered(api):

@@ -118,10 +118,11 @@ OPTIONS = [{"id": "riverside_baby_massage_tue@2026-11-24", "label": "Baby massag
 
 
 def test_whats_on_lists_sessions_and_remembers_what_the_numbers_mean(api):
-    api.script[("GET", "/internal/bookings/options")] = (200, {"options": OPTIONS, "messages": [{"text": "1. ..."}]})
+    api.script[("POST", "/internal/bookings/options")] = (200, {"options": OPTIONS, "messages": [{"text": "1. ..."}]})
     entities = [{"entity": "session_kind", "value": "baby massage"}, {"entity": "day", "value": "tues"}]
     messages, slots = run(booking.ActionOfferSessions(), tracker("baby massage tues?", "whats_on", entities))
-    assert api.seen[0]["query"] == {"channel": "web", "kind": "baby massage", "day": "tues"}
+    assert api.seen[0]["method"] == "POST" and api.seen[0]["query"] == {}  # the family's words: in the body
+    assert api.seen[0]["json"] == {"channel": "web", "kind": "baby massage", "day": "tues"}
     assert words(messages) == ["1. ..."]
     assert slots["choice_for"] == "book"
     assert slots["choice_options"] == [o["id"] for o in OPTIONS]
@@ -332,7 +333,7 @@ def test_change_offers_dates_then_moves_to_the_one_chosen(api):
 
 
 def test_a_numbered_list_comes_with_quick_replies_that_send_the_number(api):
-    api.script[("GET", "/internal/bookings/options")] = (200, {"options": OPTIONS, "messages": [{"text": "1. ..."}]})
+    api.script[("POST", "/internal/bookings/options")] = (200, {"options": OPTIONS, "messages": [{"text": "1. ..."}]})
     messages, _ = run(booking.ActionOfferSessions(), tracker("what's on", "whats_on"))
     assert messages[0]["buttons"] == [{"title": "Baby massage", "payload": "1"},
                                       {"title": "Stay and play", "payload": "2"}]

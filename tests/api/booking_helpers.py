@@ -44,6 +44,21 @@ def conversation(family: str | None = None) -> str:
     return f"{family or secrets.token_hex(16)}-{secrets.token_hex(4)}"
 
 
+def a_phone(index: int) -> str:
+    """One of the made-up numbers (07700 900000-900999), a different one per index:
+    one number holds only so many bookings."""
+    return f"07700 900{500 + index:03d}"
+
+
+def said_yes(session, booking: Booking, now: datetime) -> None:
+    """The booking's phone replied YES to the question (as `api.sms.inbound`
+    does for a YES), so texts about its bookings may go. Commits."""
+    from api.bookings.service import confirm_number
+
+    confirm_number(session, booking.phone_hash, now)
+    session.commit()
+
+
 def booking_body(occurrence: str = MESSY_TUESDAY, **changes) -> dict:
     body = {"conversation_id": conversation(), "channel": "web", "occurrence": occurrence, "first_name": "Jo",
             "children": 2, "child_ages_months": [24, 40], "adults": 1, "phone": "07700 900123"}

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import Text, delete, select, type_coerce
 
 from api.bookings.models import Booking, ConversationContact, SessionDate
-from api.bookings.service import create_booking
+from api.bookings.service import create_booking, remember_contact
 from api.turns.conversation import pseudonym
 from api.turns.models import ConversationStart
 from api.crypto import normalise_phone, phone_hash
@@ -73,6 +73,8 @@ def add_family(session_factory, at: datetime, *, phone: str, name: str, words: s
         session.commit()
     if with_booking:
         with session_factory() as session:
+            # Booked by text from that phone: the number kept for the conversation.
+            remember_contact(session, conversation_id, normalise_phone(phone), at)
             booked = create_booking(session, {
                 "conversation_id": conversation_id, "channel": "sms", "first_name": name, "phone": phone,
                 "occurrence": "riverside_messy_play_tue@2026-11-24", "children": 1, "child_ages_months": [30],
@@ -94,8 +96,9 @@ def add_family(session_factory, at: datetime, *, phone: str, name: str, words: s
         session.add(UnansweredMessage(group_id=group.id, received_at=at, conversation_id=conversation_id,
                                       channel="sms", text=words, reason="fallback"))
         session.add(ConversationStart(conversation_id=conversation_id, channel="sms", started_at=at))
-        session.add(ConversationContact(conversation_id=conversation_id, phone=normalise_phone(phone),
-                                        phone_hash=hashed, created_at=at, updated_at=at))
+        if not with_booking:
+            session.add(ConversationContact(conversation_id=conversation_id, phone=normalise_phone(phone),
+                                            phone_hash=hashed, created_at=at, updated_at=at))
         session.add(AuditEvent(action="sms_simulator.viewed", subject_type="sms_simulator",
                                subject_id=hashed[:12], at=at, detail={}))
     return record

@@ -9,7 +9,7 @@ import pytest
 from rq import SimpleWorker
 from sqlalchemy import delete, select
 
-from api.bookings.models import ConversationContact
+from api.bookings.models import Booking, ConversationContact, SessionDate
 from api.outbox.models import OutboxMessage
 from api.sms.models import SmsDelivery, SmsInbound, SmsOptOut
 from api.sms.runtime import QUEUES, current_runtime
@@ -29,6 +29,9 @@ def no_texts(session_factory, encryption_key):
         session.execute(delete(SmsInbound))
         session.execute(delete(SmsOptOut))
         session.execute(delete(ConversationContact))
+        # No booking from an earlier test waiting for a YES from these numbers.
+        session.execute(delete(Booking))
+        session.execute(delete(SessionDate))
     yield
 
 

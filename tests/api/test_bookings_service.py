@@ -13,7 +13,8 @@ from api.bookings.reminders import queue_due_reminders
 from api.content.plain_language import check_text
 from tests.api.booking_helpers import (  # noqa: F401 - fixtures
     COURSE, MESSY_NEXT_TUESDAY, MESSY_TUESDAY, MONDAY_10AM, NORTHGATE_MESSY_WEDNESDAY, STAY_AND_PLAY, booking_body,
-    bookings_with, conversation, count_bookings, encryption_key, london, new_key, no_bookings, places_taken, texts,
+    a_phone, bookings_with, conversation, count_bookings, encryption_key, london, new_key, no_bookings, places_taken,
+    said_yes, texts,
 )
 
 
@@ -22,9 +23,9 @@ def book(db, occurrence=MESSY_TUESDAY, now=MONDAY_10AM, key=None, **changes):
 
 
 def fill(db, occurrence=MESSY_TUESDAY, places=10):
-    """Book `places` places, one child each."""
-    for _ in range(places):
-        book(db, occurrence, children=1, child_ages_months=[30])
+    """Book `places` places, one child each, each family with its own number."""
+    for index in range(places):
+        book(db, occurrence, children=1, child_ages_months=[30], phone=a_phone(index))
 
 
 def refusal(call) -> BookingProblem:
@@ -174,25 +175,31 @@ def test_a_booking_takes_a_place_per_child_and_confirms_everything(db, session_f
     reference = result.booking.reference
     assert reference.startswith("FH") and len(reference) == 8 and reference[2:].isdigit()
     assert places_taken(session_factory, MESSY_TUESDAY) == 2
-    [text] = result.texts
+    text, _reply_yes = result.texts
     for part in ["Jo", "Messy play", "Riverside Family Hub", "12 Quay Street, Fernbridge, FB1 2AB",
                  "Tuesday 24 November", "10am to 11am", reference, f"cancel booking {reference}",
                  "reminder the day before"]:
         assert part in text, part
     assert "CANCEL" not in text
+    # The number was typed into the web chat: it is asked for a YES first
+    # (tests/api/test_bookings_number_check.py); the YES brings this text.
     [sent] = texts(session_factory)
-    assert (sent.kind, sent.booking_id, sent.to_phone) == ("booking_booked", result.booking.id, "+447700900123")
-    assert f"reply: cancel booking {reference}" in sent.body
-    assert check_text(sent.body, "sms") == []
+    assert (sent.kind, sent.booking_id, sent.to_phone) == ("booking_number_check", result.booking.id, "+447700900123")
+    confirmation = service.confirmation(db, result.booking, "sms")
+    assert f"reply: cancel booking {reference}" in confirmation
+    assert check_text(confirmation, "sms") == []
 
 
 def test_a_booking_made_the_day_before_promises_no_reminder(db):
-    [text] = book(db).texts
+    text = book(db).texts[0]
     assert "reminder" not in text
 
 
 def test_on_sms_the_reply_is_the_text(db, session_factory):
-    result = book(db, channel="sms")
+    sender = conversation()
+    service.remember_contact(db, sender, "+447700900123", MONDAY_10AM)
+    db.commit()
+    result = book(db, channel="sms", phone=None, use_sender_number=True, conversation_id=sender)
     assert "reply: cancel booking" in result.texts[0]
     assert texts(session_factory) == []
 
@@ -312,6 +319,7 @@ def test_the_waiting_list_books_the_first_family_that_fits_when_a_place_frees(db
     two = book(db, children=2, child_ages_months=[24, 40])  # the last 2 places
     big = book(db, "wait:" + MESSY_TUESDAY, children=3, child_ages_months=[24, 30, 40], phone="07700 900111")
     small = book(db, "wait:" + MESSY_TUESDAY, children=1, child_ages_months=[30], phone="07700 900222")
+    said_yes(db, small.booking, MONDAY_10AM)
     assert (big.booking.status, small.booking.status) == ("waiting", "waiting")
     assert big.texts[0].startswith("Thanks Jo. You are on the waiting list for Messy play")
     assert places_taken(session_factory, MESSY_TUESDAY) == 10
@@ -376,6 +384,7 @@ def test_find_by_reference_day_or_all(db):
 
 def test_cancel_frees_the_place_at_once_and_only_for_the_family(db, session_factory):
     result = book(db)
+    said_yes(db, result.booking, MONDAY_10AM)
     reference = result.booking.reference
     problem = refusal(lambda: service.cancel_booking(db, reference, conversation(), MONDAY_10AM, "web"))
     assert (problem.key, problem.status) == ("booking_not_found", 404)
@@ -384,7 +393,7 @@ def test_cancel_frees_the_place_at_once_and_only_for_the_family(db, session_fact
     [text] = service.cancel_booking(db, reference.lower(), result.booking.conversation_id, MONDAY_10AM, "web")
     assert text.startswith(f"Your booking {reference} for Messy play on Tuesday 24 November is cancelled.")
     assert places_taken(session_factory, MESSY_TUESDAY) == 0
-    assert [t.kind for t in texts(session_factory)] == ["booking_booked", "booking_cancelled"]
+    assert [t.kind for t in texts(session_factory)] == ["booking_number_check", "booking_cancelled"]
     # Twice is fine: nothing more is freed or sent.
     service.cancel_booking(db, reference, result.booking.conversation_id, MONDAY_10AM, "web")
     assert places_taken(session_factory, MESSY_TUESDAY) == 0 and len(texts(session_factory)) == 2
@@ -395,6 +404,7 @@ def test_cancel_frees_the_place_at_once_and_only_for_the_family(db, session_fact
 
 def test_move_to_another_date_frees_the_old_place(db, session_factory):
     result = book(db)
+    said_yes(db, result.booking, MONDAY_10AM)
     family, reference = result.booking.conversation_id, result.booking.reference
     choices, [text] = service.move_choices(db, reference, family, MONDAY_10AM, "sms")
     assert MESSY_TUESDAY not in [c.id for c in choices] and choices[0].id == MESSY_NEXT_TUESDAY
@@ -407,7 +417,7 @@ def test_move_to_another_date_frees_the_old_place(db, session_factory):
     # A retried move changes nothing.
     service.move_booking(db, reference, family, MESSY_NEXT_TUESDAY, key, MONDAY_10AM, "web")
     assert places_taken(session_factory, MESSY_NEXT_TUESDAY) == 2
-    assert [t.kind for t in texts(session_factory)] == ["booking_booked", "booking_moved"]
+    assert [t.kind for t in texts(session_factory)] == ["booking_number_check", "booking_moved"]
 
 
 def test_move_refusals(db, session_factory):
@@ -429,7 +439,8 @@ def test_move_refusals(db, session_factory):
 def test_moving_out_of_a_full_date_gives_the_place_to_the_waiting_list(db, session_factory):
     fill(db, places=9)
     mine = book(db, children=1, child_ages_months=[30]).booking
-    waiting = book(db, "wait:" + MESSY_TUESDAY, children=1, child_ages_months=[30]).booking
+    waiting = book(db, "wait:" + MESSY_TUESDAY, children=1, child_ages_months=[30], phone=a_phone(99)).booking
+    said_yes(db, waiting, MONDAY_10AM)
     service.move_booking(db, mine.reference, mine.conversation_id, MESSY_NEXT_TUESDAY, new_key(), MONDAY_10AM,
                          "sms")
     with session_factory() as session:
@@ -442,6 +453,7 @@ def test_moving_out_of_a_full_date_gives_the_place_to_the_waiting_list(db, sessi
 
 def test_a_reminder_the_day_before_between_8am_and_8pm_once(db, session_factory):
     booking = book(db, MESSY_NEXT_TUESDAY).booking  # made Monday 23 November for Tuesday 1 December
+    said_yes(db, booking, MONDAY_10AM)
     assert queue_due_reminders(db, london(2026, 11, 29, 12)) == 0  # two days before
     assert queue_due_reminders(db, london(2026, 11, 30, 7, 59)) == 0  # too early
     assert queue_due_reminders(db, london(2026, 11, 30, 20, 0)) == 0  # too late
@@ -465,7 +477,8 @@ def test_no_reminder_for_a_booking_made_the_day_before_or_cancelled(db, session_
 
 def test_reminders_use_london_time_after_the_clock_change(db, session_factory):
     """Clocks went forward on Sunday 28 March 2027: 7:30 UTC is 8:30am, 19:30 UTC is 8:30pm."""
-    book(db, "riverside_messy_play_tue@2027-03-30", now=london(2027, 3, 20, 12))
+    said_yes(db, book(db, "riverside_messy_play_tue@2027-03-30", now=london(2027, 3, 20, 12)).booking,
+             london(2027, 3, 20, 12))
     assert queue_due_reminders(db, datetime(2027, 3, 29, 19, 30, tzinfo=timezone.utc)) == 0
     assert queue_due_reminders(db, datetime(2027, 3, 29, 6, 59, tzinfo=timezone.utc)) == 0
     assert queue_due_reminders(db, datetime(2027, 3, 29, 7, 30, tzinfo=timezone.utc)) == 1
@@ -473,6 +486,7 @@ def test_reminders_use_london_time_after_the_clock_change(db, session_factory):
 
 def test_a_moved_booking_is_reminded_for_its_new_date(db, session_factory):
     booking = book(db, MESSY_NEXT_TUESDAY).booking
+    said_yes(db, booking, MONDAY_10AM)
     assert queue_due_reminders(db, london(2026, 11, 30, 9)) == 1
     service.move_booking(db, booking.reference, booking.conversation_id, "riverside_messy_play_tue@2026-12-08",
                          new_key(), london(2026, 11, 30, 10), "sms")
@@ -490,7 +504,7 @@ def test_the_scheduled_reminders_job_texts_each_family_once(db, session_factory,
     from api.sms.runtime import SmsRuntime, make_sync_redis, use_runtime
     from tests.api.conftest import make_settings
 
-    book(db, MESSY_NEXT_TUESDAY)
+    said_yes(db, book(db, MESSY_NEXT_TUESDAY).booking, MONDAY_10AM)
     settings = make_settings(database_url, clock_frozen_at=london(2026, 11, 30, 9))
     use_runtime(SmsRuntime(settings, session_factory, make_sync_redis(settings)))
     try:

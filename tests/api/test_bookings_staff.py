@@ -11,7 +11,7 @@ from api.bookings import service
 from api.staff.audit import AuditEvent
 from tests.api.booking_helpers import (  # noqa: F401 - fixtures
     MESSY_TUESDAY, MONDAY_10AM, TEST_DATA_KEY, booking_body, bookings_with, encryption_key, london, new_key,
-    no_bookings, places_taken, texts,
+    no_bookings, places_taken, said_yes, texts,
 )
 from tests.api.conftest import AUTH
 from tests.api.referral_helpers import make_staff, sign_in
@@ -44,6 +44,8 @@ def booked(session_factory):
         made.append(service.create_booking(session, booking_body(
             "wait:" + MESSY_TUESDAY, first_name="Kim", children=3, child_ages_months=[30, 30, 30],
             phone="07700 900333"), new_key(), MONDAY_10AM))
+        for result in made:  # each phone replied YES, so texts about the bookings may go
+            said_yes(session, result.booking, MONDAY_10AM)
     return [result.booking for result in made]
 
 

@@ -3,6 +3,7 @@
 from datetime import datetime, timezone
 
 import pytest
+from fastapi import Query
 from sqlalchemy import delete, select
 
 from api.content.crisis_numbers import load_crisis_numbers
@@ -16,21 +17,21 @@ MONDAY_10AM = datetime(2026, 11, 23, 10, 0, tzinfo=timezone.utc)
 SATURDAY_NIGHT = datetime(2026, 11, 28, 22, 0, tzinfo=timezone.utc)
 
 ROUTES = [
-    "/internal/answers/hours_open",
-    "/internal/opening-hours?hub=riverside&day=tmrw",
-    "/internal/hubs/find?postcode=FB1+2AB",
-    "/internal/hubs/getting-there?hub=oakfield",
-    "/internal/sessions?day=sat&kind=stay+and+play",
-    "/internal/talk-to-person",
-    "/internal/crisis?kind=testkind",
-    "/internal/hubs/resolve?text=riverside",
+    ("get", "/internal/answers/hours_open", None),
+    ("post", "/internal/opening-hours", {"hub": "riverside", "day": "tmrw"}),
+    ("post", "/internal/hubs/find", {"postcode": "FB1 2AB"}),
+    ("post", "/internal/hubs/getting-there", {"hub": "oakfield"}),
+    ("post", "/internal/sessions", {"day": "sat", "kind": "stay and play"}),
+    ("post", "/internal/talk-to-person", {}),
+    ("get", "/internal/crisis?kind=testkind", None),
+    ("post", "/internal/hubs/resolve", {"text": "riverside"}),
 ]
 
 
-@pytest.mark.parametrize("path", ROUTES)
+@pytest.mark.parametrize("method, path, body", ROUTES)
 @pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "test-actions-token"}])
-def test_internal_routes_need_the_token(make_client, path, headers):
-    response = make_client().get(path, headers=headers)
+def test_internal_routes_need_the_token(make_client, method, path, body, headers):
+    response = make_client().request(method.upper(), path, headers=headers, json=body)
     assert response.status_code == 401
     # The one /internal error shape, with no answer's words in it.
     assert response.json() == {"detail": "missing or wrong bearer token", "messages": []}
@@ -39,32 +40,32 @@ def test_internal_routes_need_the_token(make_client, path, headers):
 
 def test_no_token_configured_means_nobody_gets_in(make_client):
     client = make_client(actions_api_token="")
-    assert client.get("/internal/talk-to-person", headers={"Authorization": "Bearer "}).status_code == 401
+    assert client.post("/internal/talk-to-person", json={}, headers={"Authorization": "Bearer "}).status_code == 401
 
 
 def test_opening_hours_route(make_client):
     client = make_client(now=MONDAY_10AM)
-    response = client.get("/internal/opening-hours", params={"hub": "River Side", "day": "today", "channel": "sms"},
-                          headers=AUTH)
+    response = client.post("/internal/opening-hours", json={"hub": "River Side", "day": "today", "channel": "sms"},
+                           headers=AUTH)
     assert response.status_code == 200
     assert response.json() == {"messages": [{"text": "Riverside Family Hub is open now. It shuts at 5pm today."}]}
 
 
 def test_empty_entities_are_fine(make_client):
-    response = make_client(now=MONDAY_10AM).get("/internal/opening-hours?hub=&day=", headers=AUTH)
+    response = make_client(now=MONDAY_10AM).post("/internal/opening-hours", json={"hub": "", "day": ""}, headers=AUTH)
     assert response.status_code == 200
     assert response.json()["messages"][0]["text"].startswith("Here are our hub times today.")
 
 
 def test_find_hub_getting_there_sessions_and_talk_to_person(make_client):
     client = make_client(now=MONDAY_10AM)
-    found = client.get("/internal/hubs/find", params={"postcode": "fb7 1xx"}, headers=AUTH).json()
+    found = client.post("/internal/hubs/find", json={"postcode": "fb7 1xx"}, headers=AUTH).json()
     assert "Oakfield Family Hub" in found["messages"][0]["text"]
-    travel = client.get("/internal/hubs/getting-there", params={"hub": "oakfield"}, headers=AUTH).json()
+    travel = client.post("/internal/hubs/getting-there", json={"hub": "oakfield"}, headers=AUTH).json()
     assert len(travel["messages"]) == 2 and "Acorn Road" in travel["messages"][0]["text"]
-    sessions = client.get("/internal/sessions", params={"day": "sat", "kind": "stay & play"}, headers=AUTH).json()
+    sessions = client.post("/internal/sessions", json={"day": "sat", "kind": "stay & play"}, headers=AUTH).json()
     assert "Saturday stay and play at Millbrook Family Hub, on Saturday 10am to 12pm." in sessions["messages"][0]["text"]
-    person = client.get("/internal/talk-to-person", params={"hub": "northgate"}, headers=AUTH).json()
+    person = client.post("/internal/talk-to-person", json={"hub": "northgate"}, headers=AUTH).json()
     assert [m["text"] for m in person["messages"]] == [
         "You can talk to someone on our phone line, 01632 960000. The line is open now, until 5pm. "
         "We are happy to help.",
@@ -221,13 +222,13 @@ def test_a_kind_whose_answer_is_missing_gets_the_general_answer(db):
     ("fb5", "millbrook"),
 ])
 def test_the_hub_a_family_chose_by_name_or_postcode(make_client, text, slug):
-    response = make_client().get("/internal/hubs/resolve", params={"text": text}, headers=AUTH)
+    response = make_client().post("/internal/hubs/resolve", json={"text": text}, headers=AUTH)
     assert response.status_code == 200
     assert response.json()["slug"] == slug
 
 
 def test_an_unknown_hub_is_404_with_the_list_of_hubs(make_client):
-    response = make_client().get("/internal/hubs/resolve", params={"text": "the moon"}, headers=AUTH)
+    response = make_client().post("/internal/hubs/resolve", json={"text": "the moon"}, headers=AUTH)
     assert response.status_code == 404
     text = response.json()["messages"][0]["text"]
     assert "the moon" in text and "Riverside Family Hub" in text
@@ -237,7 +238,7 @@ def test_every_internal_error_has_one_shape(make_client):
     client = make_client()
     unknown = client.get("/internal/answers/no_such_answer", headers=AUTH)
     assert unknown.status_code == 404 and unknown.json() == {"detail": "no answer with that key", "messages": []}
-    bad_query = client.get("/internal/opening-hours", params={"channel": "fax"}, headers=AUTH)
+    bad_query = client.get("/internal/answers/hours_open", params={"channel": "fax"}, headers=AUTH)
     assert bad_query.status_code == 422 and bad_query.json()["detail"].startswith("channel: ")
     assert bad_query.json()["messages"] == []
     bad_body = client.post("/internal/referrals/withdraw", json={"reason": "x"}, headers=AUTH)
@@ -245,3 +246,52 @@ def test_every_internal_error_has_one_shape(make_client):
                                                                "messages": []}
     not_json = client.post("/internal/unanswered", content=b"[1, 2", headers=AUTH)
     assert not_json.status_code == 422 and not_json.json() == {"detail": "body: send a JSON object", "messages": []}
+
+
+# --- the family's words never go in a query string (they end up in access logs) ---
+
+# Query parameters on /internal routes that carry no family words: which
+# channel, a pseudonymous conversation id, an occurrence id we made.
+NOT_FAMILY_WORDS = {"channel", "conversation_id", "occurrence"}
+
+
+def family_words_in_query(app) -> list[str]:
+    """Every query parameter of an /internal route that could carry what a
+    family wrote: a free string (no pattern or fixed choices) not known to be
+    an id. "GET /internal/hubs/find ?postcode" for each one."""
+    found = []
+    for path, operations in app.openapi()["paths"].items():
+        if not path.startswith("/internal/"):
+            continue
+        for method, operation in operations.items():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") != "query" or parameter["name"] in NOT_FAMILY_WORDS:
+                    continue
+                schema = parameter.get("schema", {})
+                choices = [schema, *schema.get("anyOf", [])]
+                if any(part.get("type") == "string" and "pattern" not in part and "enum" not in part
+                       and "const" not in part for part in choices):
+                    found.append(f"{method.upper()} {path} ?{parameter['name']}")
+    return found
+
+
+def test_no_internal_route_takes_family_words_or_postcodes_in_its_query_string(make_client):
+    app = make_client().app
+    assert family_words_in_query(app) == []
+    # Postcodes, hubs, days and the family's text go in bodies.
+    posted = {path for path, operations in app.openapi()["paths"].items() if "post" in operations}
+    assert {"/internal/hubs/find", "/internal/hubs/getting-there", "/internal/hubs/resolve",
+            "/internal/opening-hours", "/internal/sessions", "/internal/talk-to-person",
+            "/internal/bookings/options"} <= posted
+
+
+def test_the_query_string_check_finds_a_postcode_in_a_query():
+    from fastapi import FastAPI
+
+    app = FastAPI()
+
+    @app.get("/internal/hubs/near")
+    def near(postcode: str = "", channel: str = "web", kind: str = Query("", pattern=r"^[a-z_]{1,40}$")):
+        return {}
+
+    assert family_words_in_query(app) == ["GET /internal/hubs/near ?postcode"]

@@ -14,7 +14,7 @@ from sqlalchemy import Text, delete, select, type_coerce
 from api import crypto
 from api.bookings.models import Booking, SessionDate
 from api.bookings.reminders import queue_due_reminders
-from api.bookings.service import create_booking
+from api.bookings.service import create_booking, remember_contact
 from api.chat.transcript import Entry, append, load
 from api.crypto import EncryptionKeyMissing, FieldCipher, phone_hash
 from api.referrals.models import Referral
@@ -69,6 +69,7 @@ def test_after_key_rotation_a_number_that_said_stop_gets_nothing(sms_app, twilio
                       lookup_hash_key=lookup_after)
     # A booking reminder, a worker's text and a text the family sends: nothing reaches the phone.
     with session_factory() as session:
+        remember_contact(session, f"{'ab' * 16}-0123", FAMILY, SUNDAY_NOON)  # booked by text from that phone
         create_booking(session, {"conversation_id": f"{'ab' * 16}-0123", "channel": "sms",
                                  "occurrence": "riverside_messy_play_tue@2026-11-24", "first_name": "Jo",
                                  "children": 1, "child_ages_months": [30], "adults": 1, "phone": FAMILY},

@@ -44,3 +44,15 @@ def test_cookie_less_posts_from_one_address_are_limited_too(make_client, fake_ra
         codes.append(client.post("/chat/messages", json={"text": f"spam {n}"}).status_code)
     assert codes == [200] * 4 + [429] * 2
     assert len(fake_rasa.received) == 4
+
+
+def test_a_nul_character_in_a_path_or_query_is_a_400_not_a_500(make_client):
+    """PostgreSQL cannot hold a NUL in a string: `GET /internal/answers/%00`
+    was a 500 there (bench/fuzz_api.py found it)."""
+    from tests.api.conftest import AUTH
+
+    client = make_client()
+    assert client.get("/internal/answers/%00", headers=AUTH).status_code == 400
+    assert client.get("/internal/bookings/mine?conversation_id=ab%00cd", headers=AUTH).status_code == 400
+    assert client.get("/staff/content/answers/greet%00", follow_redirects=False).status_code == 400
+    assert client.get("/internal/answers/greet", headers=AUTH).status_code == 200  # the rest as before

@@ -77,6 +77,9 @@ def test_a_response_with_no_answer_is_a_404(make_client):
 
 def test_a_body_that_is_not_rasas_is_refused(make_client):
     assert make_client().post("/internal/nlg", json={"arguments": {}}, headers=AUTH).status_code == 422
+    # A NUL in the name was a 500 on PostgreSQL (bench/fuzz_api.py --postgres found it).
+    assert make_client().post("/internal/nlg", json={"response": "\x00"}, headers=AUTH).status_code == 422
+    assert make_client().post("/internal/nlg", json={"response": "utter_\x00greet"}, headers=AUTH).status_code == 422
 
 
 def test_the_answers_route_gives_the_buttons_too(make_client, response_key):

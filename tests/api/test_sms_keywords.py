@@ -10,7 +10,7 @@ from sqlalchemy import delete
 
 from api.bookings.models import Booking, SessionDate
 from api.bookings.reminders import queue_due_reminders
-from api.bookings.service import create_booking
+from api.bookings.service import create_booking, remember_contact
 from api.referrals.service import send_text
 from tests.api.sms_helpers import (  # noqa: F401 - fixtures
     FAMILY, OTHER_FAMILY, encryption_key, inbound_rows, no_texts, outbox, run_jobs, sms_app, text_in, twilio,
@@ -39,6 +39,8 @@ def client(sms_app):
 def book_tuesday(session_factory, phone=FAMILY) -> None:
     """A place at Tuesday's messy play, booked on Sunday (so a reminder is due on Monday)."""
     with session_factory() as session:
+        # Booked by text from that phone (so its texts need no YES first).
+        remember_contact(session, f"{'ab' * 16}-{phone[-4:]}", phone, SUNDAY_NOON)
         create_booking(session, {"conversation_id": f"{'ab' * 16}-{phone[-4:]}", "channel": "sms",
                                  "occurrence": "riverside_messy_play_tue@2026-11-24", "first_name": "Jo",
                                  "children": 1, "child_ages_months": [30], "adults": 1, "phone": phone},

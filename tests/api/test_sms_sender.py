@@ -12,7 +12,7 @@ from sqlalchemy import delete, update
 
 from api.bookings.models import Booking, SessionDate
 from api.bookings.register import cancel_session_date
-from api.bookings.service import create_booking
+from api.bookings.service import create_booking, remember_contact
 from api.content.plain_language import sms_length
 from api.outbox.service import queue_text
 from api.referrals.service import claim_referral, create_referral, send_text
@@ -168,6 +168,7 @@ def test_a_session_called_off_for_tomorrow_is_texted_at_night_a_later_one_waits(
     with session_factory() as session:
         session.execute(delete(Booking))
         session.execute(delete(SessionDate))
+        remember_contact(session, "f" * 32 + "-1", FAMILY, MONDAY_10AM)  # booked by text from that phone
         booked = create_booking(session, {"conversation_id": "f" * 32 + "-1", "channel": "sms",
                                           "occurrence": f"riverside_messy_play_tue@{day.isoformat()}",
                                           "first_name": "Jo", "children": 1, "child_ages_months": [30],
@@ -333,3 +334,27 @@ def test_a_messaging_service_can_send_instead_of_a_number(sms_app, twilio, sessi
     run_jobs()
     [sent] = twilio.messages
     assert sent["MessagingServiceSid"] == "MG" + "1" * 32 and "From" not in sent
+
+
+def test_replies_to_a_familys_own_texts_are_outside_the_daily_budget(sms_app, twilio, fake_rasa, session_factory):
+    """Reminders and notices use up the day's texts; a crisis reply and a
+    STOP confirmation still go, and take none of the notices' budget."""
+    from tests.api.sms_helpers import text_in
+
+    client = sms_app(clock_frozen_at=MONDAY_10AM, sms_max_per_day=1)
+    queue(session_factory, "A reminder for tomorrow", "booking_reminder")
+    queue(session_factory, "A notice for someone else", "booking_reminder", phone="+447700900111")
+    run_jobs()
+    assert [m["Body"] for m in twilio.to(FAMILY)] == ["A reminder for tomorrow"]
+    assert statuses(session_factory)[1] == ("not_sent", "daily_limit")  # the day's budget is used up
+
+    text_in(client, "i want to hurt myself", from_number=OTHER_FAMILY)  # the assistant's reply (the stand-in's)
+    text_in(client, "STOP", from_number="+447700900222")
+    run_jobs()
+    assert [m["Body"] for m in twilio.to(OTHER_FAMILY)] == ["Hello from the stand-in\n\nA second reply"]
+    [stopped] = twilio.to("+447700900222")
+    assert stopped["Body"].startswith("You will not get any more texts")
+    # ...and they did not eat into it: the next notice is still refused, not sent in their place.
+    queue(session_factory, "Another notice", "booking_reminder", phone="+447700900333")
+    run_jobs()
+    assert twilio.to("+447700900333") == []

@@ -79,8 +79,9 @@ def internal(stack):
     client = httpx.Client(base_url=stack.api_url, timeout=30,
                           headers={"Authorization": f"Bearer {stack.env['ACTIONS_API_TOKEN']}"})
 
-    def texts(path, **query):
-        response = client.get(f"/internal/{path}", params={"channel": "web", **query})
+    def texts(path, **words):
+        # The family's words go in a body, never a query string (as the actions send them).
+        response = client.post(f"/internal/{path}", json={"channel": "web", **words})
         assert response.status_code == 200, response.text
         return [m["text"] for m in response.json()["messages"]]
 
