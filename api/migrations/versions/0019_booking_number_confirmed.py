@@ -1,7 +1,7 @@
 """bookings: when the number was confirmed from that phone (a YES), so a number typed into the web chat gets no texts about the booking until then
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01 22:00:00
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = '0019'
-down_revision = '0017'
+down_revision = '0018'
 branch_labels = None
 depends_on = None
 
