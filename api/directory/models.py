@@ -67,7 +67,7 @@ class Hub(Base):
     getting_there: Mapped[str] = mapped_column(Text, default="")
     step_free: Mapped[bool] = mapped_column(Boolean, default=True)
     # The Open Referral UK location this hub is, when the directory came from a feed.
-    oruk_location_id: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    oruk_location_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True, nullable=True)
 
     hours: Mapped[list["HubHours"]] = relationship(
         cascade="all, delete-orphan", order_by="HubHours.weekday"
@@ -158,7 +158,7 @@ class HubSession(Base):
     asks_children: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
     # Open Referral UK: the feed's service id, and whether the service has
     # left the feed (retired, never deleted: bookings may point at it).
-    oruk_id: Mapped[str | None] = mapped_column(String(200), unique=True, nullable=True)
+    oruk_id: Mapped[str | None] = mapped_column(String(200), unique=True, index=True, nullable=True)
     retired: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     kind: Mapped[SessionKind] = relationship()

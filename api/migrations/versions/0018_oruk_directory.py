@@ -51,22 +51,21 @@ def upgrade() -> None:
     sa.Column('to_review', sa.JSON(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_oruk_imports'))
     )
-    with op.batch_alter_table('hubs') as batch:
-        batch.add_column(sa.Column('oruk_location_id', sa.String(length=200), nullable=True))
-        batch.create_unique_constraint(op.f('uq_hubs_oruk_location_id'), ['oruk_location_id'])
-    with op.batch_alter_table('hub_sessions') as batch:
-        batch.add_column(sa.Column('oruk_id', sa.String(length=200), nullable=True))
-        batch.add_column(sa.Column('retired', sa.Boolean(), server_default=sa.false(), nullable=False))
-        batch.create_unique_constraint(op.f('uq_hub_sessions_oruk_id'), ['oruk_id'])
-
+    # Plain ADD COLUMN and unique indexes: on SQLite a unique constraint
+    # would make alembic copy the hubs table, which other tables point at.
+    op.add_column('hubs', sa.Column('oruk_location_id', sa.String(length=200), nullable=True))
+    op.create_index(op.f('ix_hubs_oruk_location_id'), 'hubs', ['oruk_location_id'], unique=True)
+    op.add_column('hub_sessions', sa.Column('oruk_id', sa.String(length=200), nullable=True))
+    op.add_column('hub_sessions', sa.Column('retired', sa.Boolean(), server_default=sa.false(), nullable=False))
+    op.create_index(op.f('ix_hub_sessions_oruk_id'), 'hub_sessions', ['oruk_id'], unique=True)
 
 def downgrade() -> None:
+    op.drop_index(op.f('ix_hub_sessions_oruk_id'), table_name='hub_sessions')
     with op.batch_alter_table('hub_sessions') as batch:
-        batch.drop_constraint(op.f('uq_hub_sessions_oruk_id'), type_='unique')
         batch.drop_column('retired')
         batch.drop_column('oruk_id')
+    op.drop_index(op.f('ix_hubs_oruk_location_id'), table_name='hubs')
     with op.batch_alter_table('hubs') as batch:
-        batch.drop_constraint(op.f('uq_hubs_oruk_location_id'), type_='unique')
         batch.drop_column('oruk_location_id')
     op.drop_table('oruk_imports')
     op.drop_index(op.f('ix_oruk_services_retired'), table_name='oruk_services')
