@@ -734,11 +734,13 @@ def test_book_a_session_end_to_end(browser, real_stack):
         assert "Jo" in check
         before = assistant_count(page)
         page.locator("#messages .choices").get_by_role("button", name="Yes").click()
-        [confirmation] = wait_for_replies(page, before, timeout=30_000)
+        confirmation, number_check = wait_for_replies(page, before, timeout=30_000)
         assert "booked" in confirmation.lower()
         assert re.search(r"\bFH\d{6}\b", confirmation), confirmation
+        # A number typed into the web chat is texted nothing but a YES question first.
+        assert "Reply YES" in number_check and "booking is made either way" in number_check, number_check
         screenshot(page, "web-chat-booked-phone")
         page.reload()
-        assert assistant_texts(page)[-1] == confirmation
+        assert assistant_texts(page)[-2:] == [confirmation, number_check]
     finally:
         context.close()
