@@ -71,3 +71,15 @@ def get_db(request: Request) -> Iterator[Session]:
     """FastAPI dependency: one session per request, from the app's factory."""
     with request.app.state.session_factory() as session:
         yield session
+
+
+def migrate_to_head(url: str) -> None:
+    """Bring the database at `url` up to the newest migration (tests and benches)."""
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config(str(REPO_ROOT / "alembic.ini"))
+    config.set_main_option("script_location", str(REPO_ROOT / "api" / "migrations"))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["configure_logger"] = False
+    command.upgrade(config, "head")

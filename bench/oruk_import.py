@@ -20,10 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
 
-from api.db import make_engine, make_session_factory, normalise_database_url
+from api.db import make_engine, make_session_factory, migrate_to_head as migrate, normalise_database_url
 from api.directory.oruk_import import run_import
 from api.seed import load_borough, seed_directory
 from api.settings import REPO_ROOT
@@ -48,14 +46,6 @@ def big_feed(count: int) -> list[dict]:
                 item["location"]["id"] = f"bench-location-{number:05d}"
         services.append(record)
     return services
-
-
-def migrate(url: str) -> None:
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(REPO_ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
 
 
 def timed(factory, services: list[dict], label: str) -> None:

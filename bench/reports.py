@@ -23,14 +23,12 @@ from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import quote
 
-from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 from sqlalchemy import insert, select
 
 from api import crypto
 from api.bookings.models import Booking, SessionDate
-from api.db import make_engine, make_session_factory, normalise_database_url
+from api.db import make_engine, make_session_factory, migrate_to_head as migrate, normalise_database_url
 from api.directory.models import Hub, HubSession, Worker
 from api.directory.timetable import local
 from api.main import create_app
@@ -47,14 +45,6 @@ DISTRICTS = ["FB1", "FB2", "FB3", "FB4", "FB5", "FB6", "FB7", "FB8", None]
 BOOKING_STATUSES = ["attended"] * 6 + ["no_show"] * 2 + ["cancelled", "booked", "waiting"]
 PASSWORD = "bench reports password"
 KEY = "bench-reports-data-key"
-
-
-def migrate(url: str) -> None:
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(REPO_ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
 
 
 def fill(url: str, requests: int, bookings: int, year_end: date) -> None:

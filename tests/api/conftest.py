@@ -15,12 +15,10 @@ from urllib.parse import quote
 import psycopg
 import pytest
 import redis
-from alembic import command
-from alembic.config import Config
 from fastapi.testclient import TestClient
 
 from api.clock import get_now
-from api.db import make_engine, make_session_factory, normalise_database_url
+from api.db import make_engine, make_session_factory, migrate_to_head as migrate, normalise_database_url
 from api.main import create_app
 from api.seed import seed_all
 from api.settings import REPO_ROOT, Settings
@@ -37,14 +35,6 @@ ACTIONS_TOKEN = "test-actions-token"
 # fallback one `make test` starts on its own port.
 APP = Settings()
 PSEUDONYM_KEY = "test-pseudonym-key"
-
-
-def migrate(url: str) -> None:
-    config = Config(str(REPO_ROOT / "alembic.ini"))
-    config.set_main_option("script_location", str(REPO_ROOT / "api" / "migrations"))
-    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
-    config.attributes["configure_logger"] = False
-    command.upgrade(config, "head")
 
 
 def _postgres_schema_url(schema: str) -> str:
