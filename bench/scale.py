@@ -33,6 +33,7 @@ import argparse
 import asyncio
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -417,6 +418,24 @@ def match_conversation(sent: list[dict], turns: list[tuple[str, int]]) -> list[s
     return problems
 
 
+def describe(sent: list[dict], events: list[dict]) -> str:
+    """What was sent (and how it went) beside what the tracker holds, for a
+    conversation that failed the check. The load's texts are made up, so
+    printing them shows nothing personal."""
+    lines = ["  sent:"]
+    for row in sorted(sent, key=lambda r: r["seq"]):
+        lines.append(f"    {row['seq']}  status {row['status']}  {row['ms']:7.0f} ms  at {row['t'] - row['ms'] / 1000:.1f}"
+                     f"  via {row['replica'] or '-'}  {row['text'][:40]!r}")
+    lines.append("  in the tracker:")
+    for event in events:
+        if event.get("event") == "user":
+            turn = (event.get("metadata") or {}).get("turn_id", "-")
+            lines.append(f"    user at {event.get('timestamp', 0):.1f}  turn {turn}  {(event.get('text') or '')[:40]!r}")
+        elif event.get("event") == "bot":
+            lines.append(f"      bot at {event.get('timestamp', 0):.1f}")
+    return "\n".join(lines)
+
+
 async def web_senders(env: dict, cookies: list[str]) -> dict[str, str]:
     from redis.asyncio import Redis
 
@@ -463,8 +482,12 @@ def check(cluster: Cluster, env: dict, phases: list[Phase]) -> list[str]:
             if any(r["status"] == 200 for r in sent):
                 problems.append(f"web conversation {cookie[:8]}: answered, but no conversation in Redis")
             continue
-        for problem in match_conversation(sent, turns_of(tracker_user_events(cluster, env, sender))):
+        events = tracker_user_events(cluster, env, sender)
+        found = match_conversation(sent, turns_of(events))
+        for problem in found:
             problems.append(f"web conversation {cookie[:8]}: {problem}")
+        if found:
+            problems.append(f"web conversation {cookie[:8]}, what happened:\n{describe(sent, events)}")
 
     # Texts: answered once each, in order per number, each answer sent once.
     sids = [r["sid"] for r in sms]
@@ -516,7 +539,6 @@ def check(cluster: Cluster, env: dict, phases: list[Phase]) -> list[str]:
         problems.append("one Twilio message recorded for two replies")
 
     # Bookings and handovers: what families were told is there, once.
-    import re
 
     told_booked = {}
     told_handover = set()
@@ -649,12 +671,24 @@ def run(families: int, seconds: int, replica_counts: list[int], apis: int, kills
             cluster.start_haproxy(max(replica_counts))  # the checks read through every replica
             time.sleep(2)
             problems = check(cluster, env, phases)
+            if problems:
+                problems.append(notable_log_lines(workdir))
             for phase in phases:
                 report(phase)
             return Outcome(problems, phases)
         finally:
             cluster.stop_all()
             cluster.drop_schema()
+
+
+def notable_log_lines(workdir: Path, most: int = 40) -> str:
+    """Warnings and errors from every service's log, to read beside a failed check."""
+    found = []
+    for path in sorted(workdir.glob("*.log")):
+        for line in path.read_text(errors="replace").splitlines():
+            if re.search(r"WARNING|ERROR|LockError|Traceback|cut off", line) and "DeprecationWarning" not in line:
+                found.append(f"  {path.stem}: {line.strip()[:200]}")
+    return "notable log lines:\n" + "\n".join(found[:most] + ([f"  ... {len(found) - most} more"] if len(found) > most else []))
 
 
 def main() -> None:

@@ -51,7 +51,8 @@ async def assistant_messages(db: Session, settings: Settings, sender: str, messa
             # The Rasa replica answering died mid-turn (several replicas run
             # behind a proxy): ask again, once, unless it had already taken
             # the message. The conversation's lock in Redis keeps the turns
-            # in order; a dead replica's lock lapses (TICKET_LOCK_LIFETIME).
+            # in order (bot/lock_store.py); a dead replica's lock lapses
+            # (TICKET_LOCK_LIFETIME).
             log.warning("rasa cut off a %s turn (%s): asking again", channel, error)
             replies = await replies_to_turn(settings.rasa_url, settings.rasa_token, sender, turn_id,
                                             settings.rasa_timeout_seconds)

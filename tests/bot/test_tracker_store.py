@@ -7,7 +7,6 @@ import json
 import os
 
 import pytest
-import redis
 from rasa.core.tracker_store import InMemoryTrackerStore, TrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import SlotSet, UserUttered
@@ -18,28 +17,9 @@ from api.crypto import EncryptionKeyMissing, FieldCipher
 from bot.tracker_store import EncryptedRedisTrackerStore
 
 DOMAIN = Domain.load("domain.yml")
-REDIS_DB = int(os.environ.get("TEST_REDIS_DB", "15"))
 STORY = "we have been told to leave our flat"
 SENDER = "ab" * 32 + "-0123456789abcdef"
 KEY = f"familyhub:tracker:{SENDER}"
-
-
-@pytest.fixture
-def raw_redis(monkeypatch):
-    monkeypatch.setenv("REDIS_HOST", os.environ.get("REDIS_HOST", "127.0.0.1"))
-    monkeypatch.setenv("REDIS_PORT", os.environ.get("REDIS_PORT", "6379"))
-    monkeypatch.setenv("REDIS_PASSWORD", os.environ.get("REDIS_PASSWORD", ""))
-    monkeypatch.setenv("REDIS_DB", str(REDIS_DB))
-    monkeypatch.setenv("CONVERSATION_QUIET_SECONDS", "86400")
-    for name in ("ACTIONS_URL", "API_URL"):  # other endpoints in the file; not reached here
-        monkeypatch.setenv(name, "http://127.0.0.1:9")
-    monkeypatch.setenv("ACTIONS_API_TOKEN", "not-used")
-    client = redis.Redis(host=os.environ["REDIS_HOST"], port=int(os.environ["REDIS_PORT"]), db=REDIS_DB,
-                         password=os.environ["REDIS_PASSWORD"] or None)
-    client.ping()  # a missing Redis fails here: it is a real part of this test
-    client.flushdb()
-    yield client
-    client.flushdb()
 
 
 def store_from_endpoints(monkeypatch, key: str) -> TrackerStore:
@@ -89,7 +69,7 @@ def test_after_a_key_rotation_rasa_still_reads_the_conversation(monkeypatch, raw
 def test_with_no_key_rasa_refuses_rather_than_keep_plain_text(monkeypatch, raw_redis):
     with pytest.raises(EncryptionKeyMissing):
         EncryptedRedisTrackerStore(DOMAIN, host=os.environ["REDIS_HOST"], port=os.environ["REDIS_PORT"],
-                                   db=REDIS_DB, encryption_key="")
+                                   db=os.environ["REDIS_DB"], encryption_key="")
 
 
 def test_a_tracker_kept_before_encryption_is_read_then_encrypted(monkeypatch, raw_redis):

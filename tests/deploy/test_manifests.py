@@ -92,7 +92,8 @@ def test_rasa_is_the_official_image_sharing_redis_stores():
     endpoints = yaml.safe_load((REPO / "endpoints.yml").read_text())
     # Rasa's own Redis tracker store, or ours that encrypts it (bot/tracker_store.py, a RedisTrackerStore).
     assert endpoints["tracker_store"]["type"] in ("redis", "bot.tracker_store.EncryptedRedisTrackerStore")
-    assert endpoints["lock_store"]["type"] == "redis"
+    # Ours, a lock that holds across replicas (bot/lock_store.py), copied in with bot/.
+    assert endpoints["lock_store"]["type"] == "bot.lock_store.ReplicaSafeRedisLockStore"
 
 
 def test_only_the_api_is_reachable_from_outside(production):
