@@ -236,6 +236,20 @@ class ActionGettingThere(ActionFindHub):
         return "action_getting_there"
 
 
+class ActionExplainTerm(ApiAnswerAction):
+    """What a word hubs, schools or health use means ("what does EHCP
+    mean"): the api finds the word in the message (data/glossary.yml)."""
+
+    route = "glossary"
+    words_in_body = True
+
+    def name(self) -> Text:
+        return "action_explain_term"
+
+    def query(self, tracker: Tracker) -> Dict[str, Optional[str]]:
+        return {"text": tracker.latest_message.get("text") or ""}
+
+
 class ActionTalkToPerson(ApiAnswerAction):
     """Other ways to reach a person, when the family said no to the offer.
     That "no" is respected: after a crisis the offer is not pressed again."""

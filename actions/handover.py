@@ -43,7 +43,7 @@ NOT_TOPICS = {
     "greet", "thank", "goodbye", "bot_challenge", "affirm", "deny", "change_mind",
     "talk_to_person", "nlu_fallback", "out_of_scope", "choose_option", "find_hub", "opening_hours",
     "getting_there", "whats_on", "book_session", "my_bookings", "cancel_booking", "change_booking",
-    "who_can_come", "privacy", "register_birth",
+    "who_can_come", "privacy", "register_birth", "what_does_it_mean",
 }
 # How sure the classifier must be of a worry, beside "can I talk to someone",
 # for it to be the request's topic ("can someone call me about money").

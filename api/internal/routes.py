@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
+from api.content.glossary import explaining_answer, load_glossary
 from api.content.service import AnswerNotFound, response_message, template_placeholders
 from api.crisis.service import crisis_support
 from api.db import get_db
@@ -160,6 +161,14 @@ def resolve_hub(body: HubWords, db: Session = Depends(get_db)):
 @router.post("/hubs/getting-there")
 def getting_there(body: HubOrPostcode, db: Session = Depends(get_db)) -> dict:
     return messages(directory.getting_there(db, body.hub, body.postcode, body.channel))
+
+
+@router.post("/glossary")
+def glossary(body: HubWords, db: Session = Depends(get_db), settings: Settings = Depends(get_app_settings)) -> dict:
+    """What the word the family asked about means ("what does EHCP mean"),
+    from data/glossary.yml and the answers comms edit."""
+    key = explaining_answer(load_glossary(str(settings.data_path / "glossary.yml")), body.text)
+    return messages(directory.answer_with_local_facts(db, key, body.channel))
 
 
 @router.post("/sessions")

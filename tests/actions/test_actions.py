@@ -137,6 +137,14 @@ def test_the_familys_words_go_in_a_body_never_the_query_string(api):
     assert RecordingApi.methods == ["POST"] * 4
 
 
+def test_asking_what_a_word_means_posts_the_familys_message(api):
+    asked = tracker("what_does_it_mean")
+    asked.latest_message["text"] = "whats a senco"
+    run(family_actions.ActionExplainTerm(), asked)
+    assert api[0][:2] == ("/internal/glossary", {"channel": "web", "text": "whats a senco"})
+    assert RecordingApi.methods == ["POST"]
+
+
 def test_a_hub_mentioned_earlier_is_remembered(api):
     run(family_actions.ActionFindHub(), tracker("find_hub", slots={"hub": "northgate"}))
     assert api[0][:2] == ("/internal/hubs/find", {"channel": "web", "hub": "northgate"})

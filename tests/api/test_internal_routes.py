@@ -25,6 +25,7 @@ ROUTES = [
     ("post", "/internal/talk-to-person", {}),
     ("get", "/internal/crisis?kind=testkind", None),
     ("post", "/internal/hubs/resolve", {"text": "riverside"}),
+    ("post", "/internal/glossary", {"text": "what does ehcp mean"}),
 ]
 
 

@@ -28,6 +28,8 @@ from tests.support.handover import OFFER, flat
         # Asking to delete is "delete my data": asked to confirm first.
         ("who sees what i tell you and can u delete it", "delete_my_data_check"),
         ("what's the football score", "cannot_help"),
+        # What a word means: the word is found in the message (data/glossary.yml).
+        ("sorry what does senco mean", "glossary_senco"),
     ],
 )
 def test_a_question_gets_its_answer(chat, answers, message, key):
