@@ -35,7 +35,9 @@ from rasa.utils.endpoints import EndpointConfig
 logger = logging.getLogger(__name__)
 
 POLL_SECONDS = 0.1  # how often a waiting turn looks again
-KEYS_KEPT_SECONDS = 86400  # a quiet conversation's counter and queue are tidied away after a day
+# A conversation's counter and queue, if a replica died holding its last
+# ticket, go after an hour (longer than any turn).
+KEYS_KEPT_SECONDS = 3600
 
 # KEYS: counter, queue; ARGV: ticket key prefix, lifetime ms, keys kept seconds
 ISSUE = """
@@ -71,10 +73,15 @@ while true do
 end
 """
 
-# KEYS: queue; ARGV: ticket key prefix, my number
+# KEYS: queue, counter; ARGV: ticket key prefix, my number. The last turn
+# out takes the conversation's keys with it: nothing named after the
+# conversation stays in Redis between turns (a family's erasure finds none).
 RELEASE = """
 redis.call('DEL', ARGV[1] .. ARGV[2])
 redis.call('ZREM', KEYS[1], ARGV[2])
+if redis.call('ZCARD', KEYS[1]) == 0 then
+  redis.call('DEL', KEYS[1], KEYS[2])
+end
 return 1
 """
 
@@ -135,7 +142,7 @@ class ReplicaSafeRedisLockStore(LockStore):
                     await renewing
         finally:
             with suppress(Exception):
-                self._release(keys=[queue], args=[ticket_prefix, number])
+                self._release(keys=[queue, counter], args=[ticket_prefix, number])
 
     async def _renew(self, ticket_key: str, lifetime_ms: int) -> None:
         """Keep a served ticket alive while its turn runs."""

@@ -109,6 +109,16 @@ def test_other_conversations_do_not_wait(replicas):
     assert asyncio.run(main()) < 1.0
 
 
+def test_nothing_named_after_the_conversation_stays_in_redis_between_turns(replicas, raw_redis):
+    # A family who asks for their data to be deleted must leave no key behind.
+    async def main():
+        await asyncio.gather(turn(replicas[0], CONVERSATION, "a", 0.05, []),
+                             turn(replicas[1], CONVERSATION, "b", 0.05, []))
+
+    asyncio.run(main())
+    assert not list(raw_redis.scan_iter(f"*{CONVERSATION}*"))
+
+
 def test_nothing_is_left_locked_after_a_turn_that_failed(replicas):
     async def failing():
         async with replicas[0].lock(CONVERSATION):
