@@ -43,6 +43,27 @@ def rasa_test(nlu_file: Path, out: Path) -> None:
         sys.exit(result.stderr[-2000:])
 
 
+# `rasa test nlu` writes no report for a file whose lines all have one
+# intent, so the unknown worries are parsed by the model directly.
+PARSE = """
+import asyncio, json, sys
+from rasa.core.agent import Agent
+agent = Agent.load(sys.argv[1])
+texts = json.loads(sys.stdin.read())
+print(json.dumps([asyncio.run(agent.parse_message(t))["intent"]["name"] for t in texts]))
+"""
+
+
+def understood_as(texts: list[str]) -> list[str]:
+    """The intent the model (fallback included) takes each text for."""
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": str(REPO)}
+    result = subprocess.run([str(RASA.with_name("python")), "-c", PARSE, str(MODEL)], cwd=REPO, env=env,
+                            input=json.dumps(texts), capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(result.stderr[-2000:])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
 def understanding(work: Path) -> None:
     rasa_test(REPO / "tests/nlu/heldout.yml", work / "heldout")
     report = json.loads((work / "heldout" / "intent_report.json").read_text())
@@ -54,13 +75,7 @@ def understanding(work: Path) -> None:
     print(f"macro F1 {report['macro avg']['f1-score']:.3f} over {len(rows)} intents\n")
 
     worries = yaml.safe_load((REPO / "bench/unknown_worries.yml").read_text())["worries"]
-    as_nlu = work / "unknown.yml"
-    as_nlu.write_text(yaml.safe_dump({"version": "3.1", "nlu": [
-        {"intent": "out_of_scope", "examples": "".join(f"- {w}\n" for w in worries)}]}, sort_keys=False))
-    rasa_test(as_nlu, work / "unknown")
-    errors = json.loads((work / "unknown" / "intent_errors.json").read_text())
-    wrong = [(e["text"], e["intent_prediction"]["name"]) for e in errors
-             if e["intent_prediction"]["name"] not in NO_ANSWER]
+    wrong = [(text, intent) for text, intent in zip(worries, understood_as(worries)) if intent not in NO_ANSWER]
     print(f"unknown worries answered as something else: {len(wrong)} of {len(worries)} "
           f"({len(wrong) / len(worries):.0%}; issue 14 asks for 10% or less)")
     for text, intent in wrong:
