@@ -120,7 +120,7 @@ class ReplicaSafeRedisLockStore(LockStore):
         """Wait for this conversation's earlier turns, then hold the lock
         (renewed in the background) until the block ends."""
         counter, queue, ticket_prefix = self._keys(conversation_id)
-        lifetime_ms = str(max(1000, int(lock_lifetime * 1000)))
+        lifetime_ms = max(1000, int(lock_lifetime * 1000))
         try:
             number = int(self._issue(keys=[counter, queue], args=[ticket_prefix, lifetime_ms, KEYS_KEPT_SECONDS]))
         except Exception as error:  # a Redis error: Rasa answers the request with an error
@@ -133,7 +133,7 @@ class ReplicaSafeRedisLockStore(LockStore):
                 if taken == -1:
                     raise LockError("This turn's ticket lapsed while it waited (the replica was stalled).")
                 await asyncio.sleep(min(wait_time_in_seconds, POLL_SECONDS))
-            renewing = asyncio.create_task(self._renew(ticket_prefix + str(number), int(lifetime_ms)))
+            renewing = asyncio.create_task(self._renew(ticket_prefix + str(number), lifetime_ms))
             try:
                 yield TicketLock(conversation_id)
             finally:
