@@ -106,6 +106,15 @@ class Settings(BaseSettings):
     sms_holding_after_seconds: int = 60  # a reply this late gets one holding text first
     sms_give_up_after_seconds: int = 86400  # stop retrying a message after this long
     sms_workers: int = 3  # worker processes (python -m api.sms.worker)
+    # WhatsApp through the same Twilio account (api/sms/whatsapp.py). Its
+    # sender: TWILIO_WHATSAPP_FROM, else the messaging service, else
+    # TWILIO_FROM_NUMBER registered with WhatsApp. Outside the 24 hours
+    # after a family's last WhatsApp message only an approved template
+    # may go: WHATSAPP_TEMPLATES gives each kind of text its Content SID,
+    # "booking_reminder=HX...,worker_introduction=HX..."; each template
+    # has one variable, {{1}}, which carries the words.
+    twilio_whatsapp_from: str = ""
+    whatsapp_templates: str = ""
 
     # A council's Open Referral UK (HSDS 3) API, read on a schedule by the one
     # scheduler (python -m api.sms.worker --cron) into the directory
@@ -141,6 +150,12 @@ class Settings(BaseSettings):
         """Real texts go out through Twilio (else they stay in the outbox)."""
         return bool(self.twilio_account_sid and self.twilio_auth_token
                     and (self.twilio_from_number or self.twilio_messaging_service_sid))
+
+    @property
+    def whatsapp_template_sids(self) -> dict[str, str]:
+        """WHATSAPP_TEMPLATES as {kind of text: Content SID}."""
+        pairs = (part.split("=", 1) for part in self.whatsapp_templates.split(",") if "=" in part)
+        return {kind.strip(): sid.strip() for kind, sid in pairs if kind.strip() and sid.strip()}
 
     @property
     def widget_origins(self) -> list[str]:

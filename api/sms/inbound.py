@@ -8,12 +8,17 @@ job (`api.sms.turns`) asks Rasa, so Twilio is answered at once.
 In order: a repeat of a MessageSid Twilio already gave us is dropped
 (Redis first, then the unique column); STOP and its friends opt the number
 out (one confirmation, then nothing more); START opts back in; a number
-that opted out gets nothing; HELP says who we are; a picture with no words
-gets a kind reply; a number over its hourly limit is stored but not
-answered (a loop with another automatic service stops there); a YES from
+that opted out gets nothing; HELP says who we are; a picture or a voice
+note with no words gets a kind reply saying what to do instead; a number
+over its hourly limit is stored but not answered (a loop with another
+automatic service stops there); a YES from
 a number a booking is waiting to hear from confirms it (matched by its
 look-up hash) and is answered with the booking's confirmation, never sent
 to the assistant; anything else is queued for the assistant.
+
+A WhatsApp message ("whatsapp:+44..." in From) takes the same path, kept
+with channel "whatsapp" so the answer goes back the same way
+(`api.sms.whatsapp`).
 """
 
 import logging
@@ -33,6 +38,7 @@ from api.sms.models import HANDLED, QUEUED, SmsInbound
 from api.sms.policy import is_opted_out, set_opt_out, take_inbound
 from api.sms.runtime import SmsRuntime, wall_clock
 from api.sms.sender import queue_family_text
+from api.sms.whatsapp import channel_of
 
 log = logging.getLogger("api.sms")
 
@@ -42,8 +48,8 @@ SEEN_SECONDS = 7 * 86400  # how long a MessageSid is remembered in Redis
 
 @dataclass
 class Received:
-    outcome: str  # queued, duplicate, stop, start, help, media_only, empty, opted_out, rate_limited,
-    # number_confirmed, ignored
+    outcome: str  # queued, duplicate, stop, start, help, media_only, voice_note, empty, opted_out,
+    # rate_limited, number_confirmed, ignored
     inbound_id: int | None = None
 
 
@@ -64,13 +70,15 @@ def _forget(rt: SmsRuntime, message_sid: str) -> None:
 
 
 def receive_text(session: Session, rt: SmsRuntime, message_sid: str, from_number: str, body: str,
-                 media_count: int = 0, source: str = "twilio") -> Received:
+                 media_count: int = 0, source: str = "twilio", media_type: str = "") -> Received:
+    """`from_number` as Twilio gives it ("whatsapp:+44..." for WhatsApp);
+    `media_type` is the first attachment's content type."""
     if not message_sid or not normalise_phone(from_number):
         return Received("ignored")
     if not _first_time(rt, message_sid):
         return Received("duplicate")
     try:
-        received = _keep(session, rt, message_sid, from_number, body, media_count, source)
+        received = _keep(session, rt, message_sid, from_number, body, media_count, source, media_type)
     except IntegrityError:
         session.rollback()
         return Received("duplicate")
@@ -88,13 +96,14 @@ def receive_text(session: Session, rt: SmsRuntime, message_sid: str, from_number
 
 
 def _keep(session: Session, rt: SmsRuntime, message_sid: str, from_number: str, body: str, media_count: int,
-          source: str) -> Received:
+          source: str, media_type: str) -> Received:
     wall, now = wall_clock(), rt.now()
     phone = normalise_phone(from_number)
     number = phone_hash(phone)
     text = (body or "")[:MAX_BODY_CHARS]
     row = SmsInbound(message_sid=message_sid[:64], phone=phone, phone_hash=number, body=text,
-                     media_count=max(0, media_count), source=source, received_at=wall, state=QUEUED, attempts=0)
+                     media_count=max(0, media_count), source=source, channel=channel_of(from_number),
+                     received_at=wall, state=QUEUED, attempts=0)
     session.add(row)
     session.flush()  # a repeated MessageSid fails here
 
@@ -121,7 +130,11 @@ def _keep(session: Session, rt: SmsRuntime, message_sid: str, from_number: str, 
     if word == "help":
         return handled("help", "sms_help", "sms_help", phone=front_door(session).phone)
     if not text.strip():
-        return handled("media_only", "sms_media_only", "sms_media_only") if media_count else handled("empty")
+        if not media_count:
+            return handled("empty")
+        if media_type.lower().startswith("audio/"):
+            return handled("voice_note", "voice_note_only", "sms_media_only", phone=front_door(session).phone)
+        return handled("media_only", "sms_media_only", "sms_media_only")
     try:
         allowed = take_inbound(rt.redis, rt.settings, number, wall)
     except RedisError:

@@ -34,6 +34,7 @@ class SmsInbound(Base):
     body: Mapped[str] = mapped_column(EncryptedText)
     media_count: Mapped[int] = mapped_column(Integer, default=0)
     source: Mapped[str] = mapped_column(String(10), default="twilio")  # twilio | simulator
+    channel: Mapped[str] = mapped_column(String(10), default="sms", server_default="sms")  # sms | whatsapp
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
     state: Mapped[str] = mapped_column(String(20), default=QUEUED, index=True)
     # stop, start, help, media_only, empty, opted_out, rate_limited, number_confirmed
@@ -86,6 +87,10 @@ class SmsDelivery(Base):
     twilio_sid: Mapped[str | None] = mapped_column(String(64), nullable=True, unique=True)
     error_code: Mapped[str | None] = mapped_column(String(20), nullable=True)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
+    # How it went (api/sms/whatsapp.py): sms or whatsapp, and the approved
+    # WhatsApp template's Content SID when the 24 hours had passed.
+    channel: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    template_sid: Mapped[str | None] = mapped_column(String(40), nullable=True)
     segments: Mapped[int | None] = mapped_column(Integer, nullable=True)
     encoding: Mapped[str | None] = mapped_column(String(6), nullable=True)
     send_after: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)

@@ -14,11 +14,12 @@ from api.crypto import normalise_phone
 from api.outbox.models import OutboxMessage
 from api.sms.gsm import measure, to_gsm7
 from api.sms.models import FAILED, HANDLED, PROBLEM_STATUSES, SmsDelivery, SmsInbound
+from api.sms.whatsapp import WHATSAPP
 
 KIND_NAMES = {
     "reply": "Assistant's reply", "sms_holding": "Holding text (the assistant was slow)",
     "sms_help": "Answer to HELP", "sms_stop": "STOP confirmation", "sms_start": "START confirmation",
-    "sms_media_only": "Reply to a picture", "sms_gave_up": "Sorry, we could not answer",
+    "sms_media_only": "Reply to a picture or voice note", "sms_gave_up": "Sorry, we could not answer",
     "booking_booked": "Booking confirmation", "booking_waiting": "Waiting list confirmation",
     "booking_reminder": "Booking reminder", "booking_cancelled": "Booking cancelled",
     "booking_date_cancelled": "Session called off", "booking_place_freed": "A place came free",
@@ -38,6 +39,8 @@ REASON_NAMES = {
     "expired": "it waited more than a day to be sent", "quiet_hours": "until 8am (quiet hours)",
     "busy": "a moment: many texts are going out",
     "number_not_confirmed": "the number was typed into the web chat and has not replied YES",
+    "whatsapp_window_closed": ("the family wrote on WhatsApp more than 24 hours ago, and there is no approved "
+                               "template for this kind of message"),
 }
 # Twilio's codes staff are most likely to meet.
 ERROR_NAMES = {
@@ -46,10 +49,13 @@ ERROR_NAMES = {
     "30003": "the phone is off or out of signal", "30004": "the network blocked it",
     "30005": "the number does not exist", "30006": "the number is a landline",
     "30007": "the network filtered it", "30008": "the network gave no reason",
+    "63003": "the number is not on WhatsApp", "63016": "WhatsApp's 24 hours had passed",
+    "63024": "the number is not on WhatsApp",
 }
 # Texts staff may try to send again (not ones a family said no to).
+# A WhatsApp message after the 24 hours can go once the family writes again.
 RETRYABLE_REASONS = {None, "number_limit", "daily_limit", "twilio_error", "twilio_unreachable", "carrier",
-                     "sender_stopped", "expired"}
+                     "sender_stopped", "expired", "whatsapp_window_closed"}
 SIMULATOR_FIRST, SIMULATOR_LAST = 7700900000, 7700900999
 
 
@@ -97,15 +103,22 @@ def thread(session: Session, phone_hash: str, limit: int = 100) -> list[ThreadLi
         note = {"stop": "Opted out", "start": "Opted back in", "opted_out": "Not answered: opted out",
                 "rate_limited": "Not answered: too many texts", "help": "",
                 "number_confirmed": "Said YES to texts about a booking", "media_only": "Picture, no words",
-                "empty": "Empty"}.get(row.handled_as or "", "") if row.state == HANDLED else (
+                "voice_note": "Voice note, no words", "empty": "Empty"}.get(row.handled_as or "", "") if row.state == HANDLED else (
             "Waiting for the assistant" if row.state == "queued" else "Not answered" if row.state == FAILED else "")
+        if row.channel == WHATSAPP:
+            note = "By WhatsApp" + (f". {note}" if note else "")
         lines.append(ThreadLine(_utc(row.received_at), True, row.body, note))
     for message, delivery in session.execute(
             select(OutboxMessage, SmsDelivery).outerjoin(SmsDelivery, SmsDelivery.outbox_message_id == OutboxMessage.id)
             .where(OutboxMessage.to_phone_hash == phone_hash).order_by(OutboxMessage.id.desc()).limit(limit)):
-        text = to_gsm7(message.body)
-        size = measure(text)
-        note = f"{describe(delivery, message.status)}. {size.segments} segment{'s' if size.segments != 1 else ''}"
+        if delivery is not None and delivery.channel == WHATSAPP:
+            text = message.body
+            note = f"{describe(delivery, message.status)}. By WhatsApp" + (
+                " (approved template)" if delivery.template_sid else "")
+        else:
+            text = to_gsm7(message.body)
+            size = measure(text)
+            note = f"{describe(delivery, message.status)}. {size.segments} segment{'s' if size.segments != 1 else ''}"
         at = _utc(delivery.created_at if delivery is not None else message.created_at)
         lines.append(ThreadLine(at, False, text, note))
     return sorted(lines, key=lambda line: (line.at, not line.from_family))[-limit:]

@@ -1,5 +1,5 @@
-"""Twilio's webhooks: `POST /sms/inbound` (a family's text) and
-`POST /sms/status` (a delivery report). Both refuse, with 403, anything
+"""Twilio's webhooks: `POST /sms/inbound` (a family's text or WhatsApp
+message) and `POST /sms/status` (a delivery report). Both refuse, with 403, anything
 not signed by Twilio for PUBLIC_BASE_URL. Neither waits for the
 assistant: a text is stored and queued, and Twilio gets empty TwiML back.
 """
@@ -61,7 +61,8 @@ async def inbound(request: Request, db: Session = Depends(get_db),
     if form is None:
         return Response("Forbidden", status_code=403, media_type="text/plain")
     await run_in_threadpool(receive_text, db, rt, str(form.get("MessageSid") or ""), str(form.get("From") or ""),
-                            str(form.get("Body") or ""), _count(form.get("NumMedia")))
+                            str(form.get("Body") or ""), _count(form.get("NumMedia")), "twilio",
+                            str(form.get("MediaContentType0") or ""))
     return Response(EMPTY_TWIML, media_type="text/xml")
 
 

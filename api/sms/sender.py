@@ -14,8 +14,10 @@ in the order they were written:
 3. counts the text against the limits: per number per hour (more are not
    sent), and overall per minute (more wait) and per day (more are not
    sent; answers to a family's own texts are outside this daily budget);
-4. swaps look-alike characters for GSM-7 ones and counts segments;
-5. sends it with the real twilio library (to TWILIO_API_BASE_URL) with a
+4. chooses SMS or WhatsApp (`api.sms.whatsapp.route`: the way the family
+   last wrote to us, and WhatsApp's 24-hour rule with its templates);
+5. for SMS, swaps look-alike characters for GSM-7 ones and counts segments;
+6. sends it with the real twilio library (to TWILIO_API_BASE_URL) with a
    status callback, or, with no Twilio set up, keeps it as "simulated".
 
 Twilio busy or unreachable: the job raises `SendLater` and rq retries it
@@ -46,6 +48,9 @@ from api.sms.policy import (OPT_OUT_CONFIRMATION, answers_family_text, country_a
                             is_opted_out, is_reply, next_minute, not_safe_to_text, quiet_hours_end, set_opt_out,
                             take_number, take_overall)
 from api.sms.runtime import SmsRuntime, runtime, wall_clock
+from api.sms.whatsapp import (OUTSIDE_WINDOW_ERROR, SMS, WINDOW_CLOSED, Route, address, from_address,
+                              template_variables)
+from api.sms.whatsapp import route as choose_route
 
 log = logging.getLogger("api.sms")
 # The twilio library logs every request at INFO; its URL is enough noise.
@@ -172,6 +177,9 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
             return _finish(session, message, delivery, NOT_SENT, wall, reason="not_allowed_country")
         if not is_reply(kind) and in_quiet_hours(settings, now) and not _urgent(session, message, now):
             return _hold(session, delivery, wall + (quiet_hours_end(settings, now) - now), "quiet_hours", wall)
+        way = choose_route(session, settings, message, delivery.inbound_id, wall)
+        if way.refused:
+            return _finish(session, message, delivery, NOT_SENT, wall, reason=way.refused)
         if kind != OPT_OUT_CONFIRMATION and not take_number(rt.redis, settings, number, wall):
             log.warning("sms %d not sent: this number has had %d texts this hour", outbox_id,
                         settings.sms_max_per_number_per_hour)
@@ -191,10 +199,14 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
         if claimed != 1:
             session.rollback()
             return "taken"
-        body = to_gsm7(message.body)
-        size = measure(body)
         delivery.status, delivery.reason, delivery.send_after = SENDING, None, None
-        delivery.segments, delivery.encoding = size.segments, size.encoding
+        delivery.channel, delivery.template_sid = way.channel, way.template_sid
+        if way.channel == SMS:
+            body = to_gsm7(message.body)
+            size = measure(body)
+            delivery.segments, delivery.encoding = size.segments, size.encoding
+        else:  # WhatsApp takes any character, and has no segments
+            body = message.body
         delivery.attempts += 1
         delivery.updated_at = wall
         attempts = delivery.attempts
@@ -203,20 +215,27 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
     if not settings.twilio_configured:
         return _record(rt, outbox_id, SIMULATED)
     try:
-        sent = rt.twilio.messages.create(**_twilio_fields(settings, phone, body))
+        sent = rt.twilio.messages.create(**_twilio_fields(settings, phone, body, way))
     except TwilioRestException as error:
         if error.status == 429 or error.status >= 500:
             _put_back(rt, outbox_id, attempts, f"twilio_{error.status}")
         return _refused(rt, outbox_id, error)
     except (TwilioException, requests.RequestException, OSError) as error:
         _put_back(rt, outbox_id, attempts, type(error).__name__)
-    log.info("sms %d sent: %s, segments=%d %s", outbox_id, kind, size.segments, size.encoding)
+    log.info("sms %d sent: %s by %s%s", outbox_id, kind, way.channel, " (template)" if way.template_sid else "")
     return _record(rt, outbox_id, SENT, twilio_sid=sent.sid)
 
 
-def _twilio_fields(settings, phone: str, body: str) -> dict:
-    fields = {"to": phone, "body": body}
-    if settings.twilio_messaging_service_sid:
+def _twilio_fields(settings, phone: str, body: str, way: Route) -> dict:
+    fields = {"to": address(way.channel, phone)}
+    if way.template_sid:
+        fields["content_sid"], fields["content_variables"] = way.template_sid, template_variables(body)
+    else:
+        fields["body"] = body
+    whatsapp_sender = from_address(settings) if way.channel != SMS else None
+    if whatsapp_sender:
+        fields["from_"] = whatsapp_sender
+    elif settings.twilio_messaging_service_sid:
         fields["messaging_service_sid"] = settings.twilio_messaging_service_sid
     else:
         fields["from_"] = settings.twilio_from_number
@@ -282,6 +301,9 @@ def _refused(rt: SmsRuntime, outbox_id: int, error: TwilioRestException) -> str:
             set_opt_out(session, message.to_phone_hash, True, "carrier", wall)
             return _finish(session, message, delivery, NOT_SENT, wall, reason="opted_out",
                            error_code=str(error.code))
+        if str(error.code) == OUTSIDE_WINDOW_ERROR:  # our record of their last message was out of date
+            return _finish(session, message, delivery, NOT_SENT, wall, reason=WINDOW_CLOSED,
+                           error_code=str(error.code))
         return _finish(session, message, delivery, FAILED, wall, reason="twilio_error",
                        error_code=str(error.code or error.status))
 
@@ -304,7 +326,7 @@ def record_status(session: Session, twilio_sid: str, reported: str, error_code: 
     delivery.status, delivery.updated_at = status, wall
     delivery.error_code = error_code or None
     if status != DELIVERED:
-        delivery.reason = "carrier"
+        delivery.reason = WINDOW_CLOSED if error_code == OUTSIDE_WINDOW_ERROR else "carrier"
         if error_code == str(TWILIO_UNSUBSCRIBED):
             set_opt_out(session, message.to_phone_hash, True, "carrier", wall)
     session.commit()

@@ -1,8 +1,9 @@
 """Staff pages for texts.
 
 - `/staff/sms-simulator`: with no Twilio set up (a laptop, a training
-  site), a person texts the assistant as a family would, from one of
-  Ofcom's drama numbers, and sees every text back. Each message goes
+  site), a person texts the assistant as a family would, by SMS or
+  WhatsApp (a voice note too), from one of Ofcom's drama numbers, and
+  sees every text back. Each message goes
   through exactly the path a real text takes after the signature check
   (`receive_text`, the job queue, the worker, the one sender).
 - `/staff/sms/failed`: texts that did not reach a family (with Twilio's
@@ -29,6 +30,7 @@ from api.sms.inbound import MAX_BODY_CHARS, receive_text
 from api.sms.records import is_drama_number, problem_texts, retry_text, thread, unanswered_texts
 from api.sms.routes import get_sms_runtime
 from api.sms.runtime import SmsRuntime, wall_clock
+from api.sms.whatsapp import SMS, WHATSAPP, address
 from api.staff.audit import record_audit
 from api.staff.auth import check_csrf, require_staff
 from api.staff.models import StaffUser
@@ -36,6 +38,7 @@ from api.staff.pages import render
 
 HERE = Path(__file__).parent
 THREAD_SECONDS = 86400
+VOICE_NOTE_TYPE = "audio/ogg"  # what WhatsApp voice notes arrive as
 router = APIRouter(prefix="/staff")
 front_door_or_admin = require_staff("front_door", "admin")
 
@@ -58,17 +61,17 @@ async def _thread_number(redis: Redis, token: str) -> str | None:
 
 
 def _simulator(request: Request, rt: SmsRuntime, db: Session, number: str | None, token: str, *, error: str = "",
-               text: str = "", status_code: int = 200) -> HTMLResponse:
+               text: str = "", channel: str = SMS, status_code: int = 200) -> HTMLResponse:
     lines = thread(db, phone_hash(number)) if number else []
     return render(request, "sms_simulator.html", {
         "twilio_on": rt.settings.twilio_configured,
         "number": f"0{number[3:7]} {number[7:]}" if number else f"07700 900{secrets.randbelow(1000):03d}",
         "token": token if number else "", "lines": lines, "when": when, "error": error, "text": text,
-        "max_chars": MAX_BODY_CHARS}, status_code=status_code)
+        "max_chars": MAX_BODY_CHARS, "whatsapp": channel == WHATSAPP}, status_code=status_code)
 
 
 @router.get("/sms-simulator")
-async def simulator_page(request: Request, thread_token: str = "", db: Session = Depends(get_db),
+async def simulator_page(request: Request, thread_token: str = "", channel: str = SMS, db: Session = Depends(get_db),
                          redis: Redis = Depends(get_redis), rt: SmsRuntime = Depends(get_sms_runtime),
                          staff: StaffUser = Depends(front_door_or_admin)) -> HTMLResponse:
     number = await _thread_number(redis, thread_token)
@@ -76,7 +79,7 @@ async def simulator_page(request: Request, thread_token: str = "", db: Session =
     def page() -> HTMLResponse:
         record_audit(db, staff, "sms_simulator.viewed", "sms_simulator", phone_hash(number)[:12] if number else None)
         db.commit()
-        return _simulator(request, rt, db, number, thread_token)
+        return _simulator(request, rt, db, number, thread_token, channel=channel)
 
     return await run_in_threadpool(page)
 
@@ -98,36 +101,44 @@ def simulator_script() -> FileResponse:
 
 @router.post("/sms-simulator", dependencies=[Depends(check_csrf)])
 async def simulator_send(request: Request, number: str = Form(""), text: str = Form(""),
+                         channel: str = Form(SMS), voice_note: str = Form(""),
                          thread_token: str = Form(""), db: Session = Depends(get_db),
                          redis: Redis = Depends(get_redis), rt: SmsRuntime = Depends(get_sms_runtime),
                          staff: StaffUser = Depends(front_door_or_admin)) -> Response:
+    """One family message; with `voice_note` set, a voice note on WhatsApp
+    (no words, as the assistant would receive it)."""
     current = await _thread_number(redis, thread_token)
+    voice = bool(voice_note)  # voice notes come by WhatsApp
+    channel = WHATSAPP if voice or channel == WHATSAPP else SMS
+
+    def refuse(error: str, status_code: int = 422, keep_text: bool = True) -> HTMLResponse:
+        return _simulator(request, rt, db, current, thread_token, error=error, text=text if keep_text else "",
+                          channel=channel, status_code=status_code)
+
     if rt.settings.twilio_configured:
-        return await run_in_threadpool(_simulator, request, rt, db, current, thread_token, status_code=409,
-                                       error="The simulator is off: this site sends real texts through Twilio.")
+        return await run_in_threadpool(refuse, "The simulator is off: this site sends real texts through Twilio.",
+                                       409, False)
     if not is_drama_number(number):
-        return await run_in_threadpool(_simulator, request, rt, db, current, thread_token, text=text,
-                                       status_code=422,
-                                       error="Use a made-up number from 07700 900000 to 07700 900999.")
-    if not text.strip():
-        return await run_in_threadpool(_simulator, request, rt, db, current, thread_token, status_code=422,
-                                       error="Write the family's text before sending it.")
+        return await run_in_threadpool(refuse, "Use a made-up number from 07700 900000 to 07700 900999.")
+    if not voice and not text.strip():
+        return await run_in_threadpool(refuse, "Write the family's text before sending it.", 422, False)
     if len(text) > MAX_BODY_CHARS:
-        return await run_in_threadpool(_simulator, request, rt, db, current, thread_token, text=text,
-                                       status_code=422,
-                                       error=f"A text can be at most {MAX_BODY_CHARS} characters.")
+        return await run_in_threadpool(refuse, f"A text can be at most {MAX_BODY_CHARS} characters.")
     number = normalise_phone(number)
     if current != number:
         thread_token = secrets.token_urlsafe(16)
     await redis.set(_thread_key(thread_token), cipher().encrypt(number), ex=THREAD_SECONDS)
 
     def send() -> None:
-        received = receive_text(db, rt, "SM" + secrets.token_hex(16), number, text, 0, "simulator")
-        record_audit(db, staff, "sms_simulator.sent", "sms_inbound", received.inbound_id, outcome=received.outcome)
+        received = receive_text(db, rt, "SM" + secrets.token_hex(16), address(channel, number), "" if voice else text,
+                                1 if voice else 0, "simulator", VOICE_NOTE_TYPE if voice else "")
+        record_audit(db, staff, "sms_simulator.sent", "sms_inbound", received.inbound_id, outcome=received.outcome,
+                     channel=channel)
         db.commit()
 
     await run_in_threadpool(send)
-    return RedirectResponse(f"/staff/sms-simulator?thread_token={thread_token}#conversation", status_code=303)
+    return RedirectResponse(f"/staff/sms-simulator?thread_token={thread_token}&channel={channel}#conversation",
+                            status_code=303)
 
 
 # --- texts that went wrong ---

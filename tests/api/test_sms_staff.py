@@ -3,7 +3,9 @@ no Twilio, through the same path real texts take) and the list of texts
 that went wrong. Front door and admin only; views and changes audited;
 numbers shown only by their last three digits."""
 
+import re
 from datetime import datetime
+from html import unescape
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -34,6 +36,11 @@ def audits(session_factory, action: str) -> list[AuditEvent]:
 
 def flat(html: str) -> str:
     return " ".join(html.split())
+
+
+def words(html: str) -> str:
+    """The page's words as a person reads them, without the markup."""
+    return flat(unescape(re.sub(r"<[^>]+>", " ", html)))
 
 
 @pytest.mark.parametrize("path", PAGES)
@@ -83,6 +90,35 @@ def test_a_whole_text_conversation_in_the_simulator(laptop, fake_rasa, twilio, s
     assert "reply STOP" in page and page.index("when is riverside open") < page.index("reply STOP")
     assert len(audits(session_factory, "sms_simulator.sent")) == 2
     assert audits(session_factory, "sms_simulator.viewed")
+
+
+def test_the_simulator_has_a_whatsapp_mode_with_voice_notes(laptop, fake_rasa, twilio, session_factory):
+    token = sign_in(laptop, make_staff(session_factory, "front_door"))
+    response = laptop.post("/staff/sms-simulator", data={
+        "csrf_token": token, "number": "07700 900123", "text": "when is riverside open", "channel": "whatsapp"},
+        follow_redirects=False)
+    assert response.status_code == 303
+    location = response.headers["location"]
+    run_jobs()
+    page = flat(laptop.get(location).text)
+    assert 'value="whatsapp" checked' in page  # the next message goes the same way
+    page = words(page)
+    assert "By WhatsApp when is riverside open" in page
+    assert "Simulated (not really sent). By WhatsApp Hello from the stand-in" in page
+    thread_token = location.split("thread_token=")[1].split("&")[0]
+
+    voice = laptop.post("/staff/sms-simulator", data={
+        "csrf_token": token, "number": "07700 900123", "text": "", "thread_token": thread_token, "voice_note": "1"},
+        follow_redirects=False)
+    assert voice.status_code == 303
+    run_jobs()
+    page = words(laptop.get(voice.headers["location"]).text)
+    assert "By WhatsApp. Voice note, no words" in page and "can't listen to voice notes" in page
+    rows = inbound_rows(session_factory)
+    assert [(row.channel, row.source) for row in rows] == [("whatsapp", "simulator"), ("whatsapp", "simulator")]
+    assert len(fake_rasa.received) == 1 and twilio.requests == 0
+    latest = sorted(audits(session_factory, "sms_simulator.sent"), key=lambda event: event.id)[-2:]
+    assert [event.detail.get("channel") for event in latest] == ["whatsapp", "whatsapp"]
 
 
 def test_the_simulator_takes_only_made_up_numbers(laptop, session_factory):

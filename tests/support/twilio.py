@@ -26,6 +26,7 @@ from tests.support.http import QuietHandler
 ACCOUNT_SID = "AC" + "0" * 31 + "1"
 AUTH_TOKEN = "test-twilio-auth-token-" + "x" * 9
 FROM_NUMBER = "+441632960999"  # an Ofcom drama number, like every number in the tests
+WHATSAPP_PROFILE_NAME = "Shireen Testfamily"  # the family's name on WhatsApp: never to be kept or logged
 
 
 def new_sid(prefix: str = "SM") -> str:
@@ -111,17 +112,24 @@ class TwilioStandIn:
 
 
 def inbound_fields(from_number: str, body: str, *, sid: str | None = None, media: int = 0,
-                   to: str = FROM_NUMBER, account_sid: str = ACCOUNT_SID) -> dict:
-    """The form fields Twilio posts for an incoming text."""
+                   media_type: str = "image/jpeg", to: str | None = None, account_sid: str = ACCOUNT_SID) -> dict:
+    """The form fields Twilio posts for an incoming text, or for a WhatsApp
+    message when `from_number` is "whatsapp:+44..." (then with the
+    family's WhatsApp profile name and id, as Twilio adds them)."""
     sid = sid or new_sid()
+    whatsapp = from_number.startswith("whatsapp:")
+    to = to or ("whatsapp:" + FROM_NUMBER if whatsapp else FROM_NUMBER)
     fields = {
         "ToCountry": "GB", "ToState": "", "SmsMessageSid": sid, "NumMedia": str(media), "ToCity": "",
         "FromZip": "", "SmsSid": sid, "FromState": "", "SmsStatus": "received", "FromCity": "", "Body": body,
         "FromCountry": "GB", "To": to, "ToZip": "", "NumSegments": "1", "ReferralNumMedia": "0",
         "MessageSid": sid, "AccountSid": account_sid, "From": from_number, "ApiVersion": "2010-04-01",
     }
+    if whatsapp:
+        fields.update(ProfileName=WHATSAPP_PROFILE_NAME, WaId=from_number.removeprefix("whatsapp:+"),
+                      MessageType=media_type.split("/")[0] if media else "text")
     for index in range(media):
-        fields[f"MediaContentType{index}"] = "image/jpeg"
+        fields[f"MediaContentType{index}"] = media_type
         fields[f"MediaUrl{index}"] = f"https://api.twilio.com/2010-04-01/Accounts/{account_sid}/Messages/{sid}/Media/ME{index}"
     return fields
 
