@@ -18,6 +18,7 @@ from datetime import datetime
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from api.clock import get_now
@@ -49,23 +50,33 @@ reader = require_staff(*READERS)
 editor = require_staff(*EDITORS)
 
 
-def _teach_page(request: Request, db: Session, staff: StaffUser, settings: Settings, *, notice: str = "",
-                errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
+def _teach_page(request: Request, db: Session, staff: StaffUser, settings: Settings, now: datetime, *,
+                notice: str = "", errors: list[str] | None = None, status_code: int = 200) -> HTMLResponse:
     taught = service.taught_examples(db)
-    current = training.running(db)
+    current = training.running(db, settings, now)
+    db.commit()  # a run given up on is recorded as stopped
     found = live_model.live_model(db, settings)
+    connection = make_sync_redis(settings)
+    try:
+        workers = training.training_workers(connection)
+    except RedisError:
+        workers = None  # not known: say nothing
+    finally:
+        connection.close()
     return render(request, "teach.html", {
         "topics": service.topics(db), "counts": {intent: len(rows) for intent, rows in taught.items()},
         "waiting": export.additions(db).count, "current": current, "runs": training.recent_runs(db),
         "live": found, "can_edit": staff.role in EDITORS, "notice": notice, "errors": errors or [],
         "when": when, "minimum": service.MIN_EXAMPLES, "names": {t.intent: t.name for t in service.topics(db)},
+        "no_worker": workers == 0,
     }, staff=staff, status_code=status_code)
 
 
 @router.get("/teach")
 def teach_page(request: Request, done: str = "", db: Session = Depends(get_db),
-               settings: Settings = Depends(get_app_settings), staff: StaffUser = Depends(reader)) -> HTMLResponse:
-    return _teach_page(request, db, staff, settings, notice=NOTICES.get(done, ""))
+               settings: Settings = Depends(get_app_settings), staff: StaffUser = Depends(reader),
+               now: datetime = Depends(get_now)) -> HTMLResponse:
+    return _teach_page(request, db, staff, settings, now, notice=NOTICES.get(done, ""))
 
 
 @router.post("/teach", dependencies=[Depends(check_csrf)])
@@ -73,10 +84,10 @@ def teach(request: Request, db: Session = Depends(get_db), settings: Settings = 
           staff: StaffUser = Depends(editor), now: datetime = Depends(get_now)) -> Response:
     """Start a training run; a worker does it (never this web process)."""
     try:
-        run = training.start_training(db, staff, now)
+        run = training.start_training(db, staff, settings, now)
     except training.TrainingRefused as refused:
         db.rollback()
-        return _teach_page(request, db, staff, settings, errors=[str(refused)], status_code=409)
+        return _teach_page(request, db, staff, settings, now, errors=[str(refused)], status_code=409)
     db.commit()
     connection = make_sync_redis(settings)
     try:
@@ -93,7 +104,7 @@ def go_back(request: Request, db: Session = Depends(get_db), settings: Settings 
         live_model.go_back(db, settings, staff, now)
     except live_model.NoPreviousModel as refused:
         db.rollback()
-        return _teach_page(request, db, staff, settings, errors=[str(refused)], status_code=409)
+        return _teach_page(request, db, staff, settings, now, errors=[str(refused)], status_code=409)
     db.commit()
     return RedirectResponse("/staff/content/teach?done=back", status_code=303)
 

@@ -24,11 +24,11 @@ import subprocess
 import time
 from collections import deque
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,6 +43,9 @@ from api.teaching.models import TrainingRun
 log = logging.getLogger("api.teaching")
 
 TRAINING_QUEUE = "teaching"
+WAITING_FOR_A_WORKER = timedelta(minutes=30)  # a queued run no worker took is given up after this too
+GAVE_UP = ("The learning stopped without finishing: the computer doing it may have restarted. Nothing changed. "
+           "You can choose Teach the assistant again.")
 CRISIS_HELDOUT = "data/safety/crisis_examples/heldout.yml"
 CHECK_SECONDS = 90  # about how long checking both models takes on 2 cores
 EPOCHS = re.compile(rb"Epochs:\s+(\d+)%")
@@ -62,18 +65,42 @@ def wall_clock() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def running(db: Session) -> TrainingRun | None:
-    return db.scalar(select(TrainingRun).where(TrainingRun.status.in_(("queued", "running")))
-                     .order_by(TrainingRun.id.desc()))
+def longest_run(settings: Settings) -> timedelta:
+    """The longest a run can be queued and running before it is given up
+    on: rq stops the job at its timeout, and a worker that dies mid-run
+    never says so, so its row would say "learning" for ever."""
+    return timedelta(seconds=settings.training_timeout_seconds + 2 * CHECK_SECONDS) + WAITING_FOR_A_WORKER
+
+
+def running(db: Session, settings: Settings, now: datetime) -> TrainingRun | None:
+    """The run in progress, if any. A run older than `longest_run` is
+    marked stopped here (the caller commits), so teaching can start again."""
+    run = db.scalar(select(TrainingRun).where(TrainingRun.status.in_(("queued", "running")))
+                    .order_by(TrainingRun.id.desc()))
+    if run is None or _aware(run.started_at) > now - longest_run(settings):
+        return run
+    log.error("training run %s given up: still %s after %s", run.id, run.status, longest_run(settings))
+    run.status, run.stage, run.finished_at, run.seconds_left = "failed", "Stopped", now, None
+    run.problem = GAVE_UP
+    return None
+
+
+def _aware(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
+
+
+def training_workers(connection: Redis) -> int:
+    """How many training workers (python -m api.teaching.worker) are listening."""
+    return len(Worker.all(queue=Queue(TRAINING_QUEUE, connection=connection)))
 
 
 def recent_runs(db: Session, limit: int = 10) -> list[TrainingRun]:
     return list(db.scalars(select(TrainingRun).order_by(TrainingRun.id.desc()).limit(limit)))
 
 
-def start_training(db: Session, staff: StaffUser, now: datetime) -> TrainingRun:
+def start_training(db: Session, staff: StaffUser, settings: Settings, now: datetime) -> TrainingRun:
     """A new run, waiting for a worker. The caller commits, then queues it."""
-    if running(db):
+    if running(db, settings, now):
         raise TrainingRefused("The assistant is already learning. Wait for that to finish first.")
     run = TrainingRun(status="queued", stage="Waiting to start", percent=0.0, started_at=now.astimezone(timezone.utc),
                       started_by_id=staff.id, examples=additions(db).count, gate={}, problem="")
@@ -173,6 +200,9 @@ def train_and_check(run_id: int, settings: Settings, session_factory: sessionmak
     progress = Progress(session_factory, run_id)
     store = live.store_path(settings)
     work = store / "runs" / str(run_id)
+    with session_factory() as db:
+        if db.get(TrainingRun, run_id).status != "queued":  # given up on before a worker took it
+            return db.get(TrainingRun, run_id)
     try:
         progress(PREPARING, 1, None, force=True, status="running")
         with session_factory() as db:

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 import yaml
 from redis import Redis
-from rq import Queue
+from rq import Queue, Worker
 from sqlalchemy import delete, select
 
 from api.content.models import Answer, AnswerVersion
@@ -21,7 +21,7 @@ from api.settings import REPO_ROOT
 from api.teaching import export
 from api.teaching.gate import judge, macro_f1
 from api.teaching.models import TaughtExample, TaughtTopic, TrainingRun
-from api.teaching.training import TRAINING_QUEUE, train_and_check, train_model
+from api.teaching.training import GAVE_UP, TRAINING_QUEUE, train_and_check, train_model
 from api.unanswered.models import UnansweredGroup, UnansweredMessage
 from tests.api.conftest import AUTH, REDIS_TEST_DB, make_settings
 from tests.api.content_editor_helpers import NOW, audits, signed_in  # noqa: F401 - fixtures
@@ -335,6 +335,44 @@ def test_progress_shows_stage_percent_and_time_left(comms, session_factory):
     page = client.get("/staff/content/teach").text
     assert "Learning</strong>: 42% done." in page and "About 3 minutes left." in page
     assert 'http-equiv="refresh"' in page and 'id="teach"' not in page
+
+
+def test_a_run_whose_worker_died_is_given_up_and_teaching_can_start_again(comms, session_factory):
+    client, token = comms
+    queue = Queue(TRAINING_QUEUE, connection=Redis(host="127.0.0.1", port=6379, db=REDIS_TEST_DB))
+    queue.empty()
+    with session_factory() as session, session.begin():
+        session.add(TrainingRun(status="running", stage="Learning", percent=42.5, seconds_left=150,
+                                started_at=NOW - timedelta(hours=3), examples=3))
+    page = html.unescape(client.get("/staff/content/teach").text)
+    assert "42% done" not in page and 'id="teach"' in page
+    assert "The learning stopped without finishing" in page and "You can choose Teach the assistant again." in page
+    response = client.post("/staff/content/teach", data={"csrf_token": token}, follow_redirects=False)
+    assert response.status_code == 303 and len(queue.get_jobs()) == 1
+    queue.empty()
+
+
+def test_a_run_given_up_on_is_not_started_late_by_a_worker(session_factory, database_url, tmp_path):
+    with session_factory() as session, session.begin():
+        run = TrainingRun(status="failed", stage="Stopped", started_at=NOW, examples=0, problem=GAVE_UP)
+        session.add(run)
+    trained = []
+    settings = make_settings(database_url, model_store=tmp_path / "store")
+    after = train_and_check(run.id, settings, session_factory, trainer=lambda *args: trained.append(args))
+    assert (after.status, after.problem, trained) == ("failed", GAVE_UP, [])
+
+
+def test_the_page_says_when_no_training_worker_is_listening(comms):
+    client, _ = comms
+    warning = "The part that does the learning is not running"
+    assert warning in client.get("/staff/content/teach").text
+    worker = Worker([TRAINING_QUEUE], connection=Redis(host="127.0.0.1", port=6379, db=REDIS_TEST_DB),
+                    name="test-training-worker")
+    worker.register_birth()
+    try:
+        assert warning not in client.get("/staff/content/teach").text
+    finally:
+        worker.register_death()
 
 
 def fake_rasa(tmp_path: Path) -> Path:
