@@ -276,6 +276,7 @@ class Reading:
     hub_location: dict | None = None
     pattern: Pattern | None = None
     review: list[str] = field(default_factory=list)
+    unreadable_schedule: bool = False  # a rule we cannot expand: the service is listed, its session kept as it was
 
 
 def read_record(record: dict) -> Reading:
@@ -288,7 +289,13 @@ def read_record(record: dict) -> Reading:
         try:
             read = read_schedule(schedule)
         except ScheduleProblem as problem:
-            raise RecordRefused(f"schedule: {problem}") from problem
+            # A rule hub sessions cannot keep (DAILY, several days, a date in
+            # the month): the service is still listed, with its times as the
+            # feed gives them, and a person looks at it.
+            reading.unreadable_schedule = True
+            reading.review.append(f"a schedule we cannot turn into session dates ({problem}): listed, but "
+                                  "not offered as a hub session from it")
+            continue
         if isinstance(read, FreeTextOnly):
             reading.review.append(f"schedule given only as words: {read.description[:200]}")
         elif reading.pattern is None:
@@ -378,6 +385,9 @@ class Importer:
         hub = self.hubs.hub_for(reading.hub_location) if reading.hub_location else None
         existing = self.sessions_by_oruk.get(str(record["id"]))
         if hub is None or reading.pattern is None:
+            if existing is not None and reading.unreadable_schedule:
+                reading.review.append("its hub session keeps the last times we could read")
+                return existing
             if existing is not None:
                 existing.retired = True  # no longer a session we can offer
             return None

@@ -19,6 +19,8 @@ from api.directory.oruk_import import EXTENSION, taxonomy_terms
 from api.directory.oruk_models import OrukService
 from api.directory.service import outward_code
 
+HSDS_VERSION = "3.0"
+PROFILE = "https://openreferraluk.org"  # the UK profile of HSDS 3
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 

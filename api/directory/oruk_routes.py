@@ -30,6 +30,13 @@ router = APIRouter()
 page_size = Query(oruk_out.DEFAULT_PAGE_SIZE, ge=1, le=oruk_out.MAX_PAGE_SIZE)
 
 
+@router.get("/oruk/")
+def about(request: Request) -> dict:
+    """The API's root, as HSDS 3 has it: which version and profile it serves."""
+    return {"version": oruk_out.HSDS_VERSION, "profile": oruk_out.PROFILE,
+            "openapi_url": str(request.url_for("openapi"))}
+
+
 @router.get("/oruk/services")
 def services(page: int = Query(1, ge=1), per_page: int = page_size, text: str = Query("", max_length=200),
              taxonomy_term_id: str = Query("", max_length=200), postcode: str = Query("", max_length=10),
@@ -65,14 +72,36 @@ def organizations(page: int = Query(1, ge=1), per_page: int = page_size, db: Ses
     return oruk_out.page_of(oruk_out.organizations(db), page, per_page)
 
 
+@router.get("/oruk/organizations/{item_id}")
+def organization(item_id: str, db: Session = Depends(get_db)) -> dict:
+    return _one(oruk_out.organizations(db), item_id, "organization")
+
+
 @router.get("/oruk/taxonomies")
 def taxonomies(page: int = Query(1, ge=1), per_page: int = page_size, db: Session = Depends(get_db)) -> dict:
     return oruk_out.page_of(oruk_out.taxonomies(db), page, per_page)
 
 
+@router.get("/oruk/taxonomies/{item_id}")
+def taxonomy(item_id: str, db: Session = Depends(get_db)) -> dict:
+    return _one(oruk_out.taxonomies(db), item_id, "taxonomy")
+
+
 @router.get("/oruk/taxonomy_terms")
 def taxonomy_terms(page: int = Query(1, ge=1), per_page: int = page_size, db: Session = Depends(get_db)) -> dict:
     return oruk_out.page_of(oruk_out.terms(db), page, per_page)
+
+
+@router.get("/oruk/taxonomy_terms/{item_id}")
+def taxonomy_term(item_id: str, db: Session = Depends(get_db)) -> dict:
+    return _one(oruk_out.terms(db), item_id, "taxonomy term")
+
+
+def _one(items: list[dict], item_id: str, what: str) -> dict:
+    for item in items:
+        if item["id"] == item_id:
+            return item
+    raise HTTPException(404, f"no such {what}")
 
 
 @router.get("/staff/directory/imports")

@@ -4,8 +4,9 @@ nth weekday), with start and end times and the dates it is valid between.
 
 `read_schedule` answers one of three ways: a `Pattern`; `FreeTextOnly`
 (the feed gave words but no rule: imported as it is, for a person to look
-at); or it raises `ScheduleProblem` (a rule we cannot expand: the record is
-refused and reported).
+at); or it raises `ScheduleProblem` (a rule a hub session cannot keep, such
+as DAILY or several days: the service is still imported and listed for a
+person, but no session dates are made from it).
 """
 
 import re

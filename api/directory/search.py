@@ -3,13 +3,14 @@ workers looking for what to offer a family (/staff/directory).
 
 It searches every current service read from the directory feed (hub
 sessions and other services alike; retired ones are left out) by need (a
-taxonomy term), a child's age, area (postcode district), day and words,
-and says each one the same way: name, organisation, when, where, phone,
+taxonomy term), a child's age, area (postcode district), day, part of the
+day (morning, afternoon, evening) and words, and says each one the same way: name, organisation, when, where, phone,
 ages. Everything comes from the service's Open Referral UK record.
 """
 
 import calendar
 from dataclasses import dataclass
+from datetime import time
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,11 +18,15 @@ from sqlalchemy.orm import Session
 from api.directory.ages import AgeRange
 from api.directory.oruk_import import locations
 from api.directory.oruk_models import OrukService
-from api.directory.oruk_schedule import BYDAY, DAYS, FreeTextOnly, ScheduleProblem, read_schedule
+from api.directory.oruk_schedule import BYDAY, DAYS, FreeTextOnly, ScheduleProblem, read_schedule, read_time
 from api.directory.service import outward_code
 from api.directory.wording import family_time
 
 MOST_SHOWN = 50
+# Parts of the day a worker can ask for: a service is in one when any of
+# its times overlaps it.
+PARTS_OF_DAY = {"morning": (time(0, 0), time(12, 0)), "afternoon": (time(12, 0), time(17, 0)),
+                "evening": (time(17, 0), time(23, 59))}
 NTH = {1: "1st", 2: "2nd", 3: "3rd", 4: "4th", -1: "Last"}
 
 
@@ -50,18 +55,49 @@ def _schedules(record: dict) -> list[dict]:
     return [s for s in found if isinstance(s, dict)]
 
 
-def _days(record: dict) -> set[int]:
-    """The weekdays it runs on, from its rules, or named in its words."""
-    days: set[int] = set()
-    for schedule in _schedules(record):
-        for part in str(schedule.get("byday") or "").upper().split(","):
-            match = BYDAY.match(part.strip())
-            if match:
-                days.add(DAYS.index(match.group("day")))
+def _schedule_days(schedule: dict) -> set[int]:
+    """The weekdays one schedule runs on, from its rule (DAILY is every
+    day), or named in its words."""
+    if str(schedule.get("freq") or "").upper() == "DAILY" and not schedule.get("byday"):
+        return set(range(7))
+    days = set()
+    for part in str(schedule.get("byday") or "").upper().split(","):
+        match = BYDAY.match(part.strip())
+        if match:
+            days.add(DAYS.index(match.group("day")))
+    if not schedule.get("freq"):
         words = str(schedule.get("description") or "").lower()
-        if not schedule.get("freq"):
-            days.update(i for i, name in enumerate(calendar.day_name) if name.lower() in words)
+        days.update(i for i, name in enumerate(calendar.day_name) if name.lower() in words)
     return days
+
+
+def _schedule_hours(schedule: dict) -> tuple[time, time] | None:
+    try:
+        return read_time(schedule.get("opens_at")), read_time(schedule.get("closes_at"))
+    except ScheduleProblem:
+        return None
+
+
+def _runs(record: dict, day: int | None, part: str) -> bool:
+    """Whether one of its schedules is on `day` and in that part of the
+    day (None and "": any). A service that gives no days (or no times) is
+    left out when they are asked for."""
+    for schedule in _schedules(record):
+        if day is not None and day not in _schedule_days(schedule):
+            continue
+        if part:
+            hours, (part_starts, part_ends) = _schedule_hours(schedule), PARTS_OF_DAY[part]
+            if hours is None or not (hours[0] < part_ends and hours[1] > part_starts):
+                continue
+        return True
+    return False
+
+
+def _days_in_words(days: set[int]) -> str:
+    names = [calendar.day_name[day] + "s" for day in sorted(days)]
+    if len(names) == 7:
+        return "Every day"
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _when(record: dict) -> list[str]:
@@ -69,7 +105,12 @@ def _when(record: dict) -> list[str]:
     for schedule in _schedules(record):
         try:
             pattern = read_schedule(schedule)
-        except ScheduleProblem:
+        except ScheduleProblem:  # a rule no hub session keeps (several days, daily): said as it is
+            days, hours = _schedule_days(schedule), _schedule_hours(schedule)
+            if days and hours:
+                said.append(f"{_days_in_words(days)}, {family_time(hours[0])} to {family_time(hours[1])}")
+            elif schedule.get("description"):
+                said.append(" ".join(str(schedule["description"]).split()))
             continue
         if isinstance(pattern, FreeTextOnly):
             said.append(pattern.description)
@@ -145,12 +186,13 @@ def described(row: OrukService) -> FoundService:
 
 
 def find_services(session: Session, *, need: str = "", age: AgeRange | None = None, area: str = "",
-                  day: int | None = None, text: str = "") -> SearchResult:
+                  day: int | None = None, part_of_day: str = "", text: str = "") -> SearchResult:
     """Current services, by name, that meet every filter given: `need` a
     taxonomy term id; `age` overlaps the service's ages (none given: all
     ages); `area` a postcode or district where it has a place or that its
-    service areas name; `day` (0 Monday) one it runs on (services with no
-    days given are left out); every word of `text` in its name,
+    service areas name; `day` (0 Monday) and `part_of_day` (a key of
+    PARTS_OF_DAY) when one of its schedules runs (services with no days or
+    times given are left out); every word of `text` in its name,
     description, organisation or terms."""
     query = select(OrukService).where(OrukService.retired.is_(False))
     for word in text.lower().split()[:10]:
@@ -166,7 +208,7 @@ def find_services(session: Session, *, need: str = "", age: AgeRange | None = No
             continue
         if district and not _in_area(row, district):
             continue
-        if day is not None and day not in _days(row.record):
+        if (day is not None or part_of_day) and not _runs(row.record, day, part_of_day):
             continue
         found.append(row)
     return SearchResult([described(row) for row in found[:MOST_SHOWN]], len(found))

@@ -86,6 +86,26 @@ def test_hub_sessions_are_found_by_need_age_area_and_day(db):
     assert find_services(db, text="food bank", area="FB1").total == 0
 
 
+def test_a_worker_can_ask_for_a_time_of_day_and_a_service_open_on_several_days_is_said_in_words(db):
+    services = council_feed()
+    food_bank(services)["service_at_locations"][0]["schedules"] = [
+        {"id": "food-bank-days", "freq": "WEEKLY", "byday": "MO,WE,SA", "opens_at": "10:00", "closes_at": "12:00"},
+        {"id": "food-bank-late", "freq": "WEEKLY", "byday": "TH", "opens_at": "17:30", "closes_at": "19:00"}]
+    import_services(db, services, NOW)
+    [bank] = find_services(db, text="food bank").services
+    assert bank.when == ["Mondays, Wednesdays and Saturdays, 10am to 12pm", "Thursdays, 5:30pm to 7pm"]
+    assert names(find_services(db, text="food bank", part_of_day="morning")) == ["Fernbridge Food Bank"]
+    assert names(find_services(db, text="food bank", part_of_day="evening")) == ["Fernbridge Food Bank"]
+    assert find_services(db, text="food bank", part_of_day="afternoon").total == 0
+    # The day and the time must be the same opening: Thursday evening, not Thursday morning.
+    assert find_services(db, text="food bank", day=3, part_of_day="evening").total == 1
+    assert find_services(db, text="food bank", day=3, part_of_day="morning").total == 0
+    assert find_services(db, text="food bank", day=SATURDAY, part_of_day="morning").total == 1
+    # Evening sessions at the hubs, whatever they are.
+    evening = find_services(db, part_of_day="evening")
+    assert "Fernbridge Food Bank" in names(evening) and evening.total < find_services(db).total
+
+
 # --- the page, on its own database (the imported directory is committed) ---
 
 @pytest.fixture(scope="module")
@@ -134,6 +154,9 @@ def test_a_worker_adds_the_food_bank_to_an_open_request_and_it_shows_in_its_hist
     assert "01632 960610" in page.text and "Mill Lane Church Hall" in page.text
     assert "Saturday food club" not in page.text
     assert f'action="/staff/referrals/{reference}/services"' in page.text
+    assert '<option value="morning" >Morning</option>' in page.text
+    evening = client.get(f"/staff/directory?for={reference}&text=food&day=saturday&time=evening").text
+    assert "Fernbridge Food Bank" not in evening and '<option value="evening" selected>Evening</option>' in evening
 
     bank_id = food_bank(council_feed())["id"]
     added = client.post(f"/staff/referrals/{reference}/services", data={"csrf_token": token, "service_id": bank_id},

@@ -11,6 +11,7 @@ from api.bookings.models import Booking, SessionDate
 from api.directory.models import Hub, HubSession, SessionKind
 from api.directory.oruk_import import FeedRefused, import_services, run_import, services_in
 from api.directory.oruk_models import OrukImport, OrukService
+from api.directory.search import find_services
 from api.directory.service import upcoming_sessions
 from api.seed import load_borough, seed_directory
 from api.settings import REPO_ROOT
@@ -110,7 +111,7 @@ def test_a_record_of_the_wrong_shape_is_refused_before_anything_is_written(db):
     assert db.get(OrukService, "odd-1") is None and report.added == len(services) - 2
 
 
-def test_a_schedule_that_cannot_be_expanded_refuses_that_record_and_keeps_its_last_good_version(db):
+def test_a_session_whose_schedule_cannot_be_expanded_keeps_its_last_times_and_is_listed_for_a_person(db):
     import_services(db, demo_services(), NOW)
     services = demo_services()
     massage = by_key(services, "riverside_baby_massage_tue")
@@ -118,11 +119,29 @@ def test_a_schedule_that_cannot_be_expanded_refuses_that_record_and_keeps_its_la
     schedule.update(freq="DAILY", description="changed")
     massage["last_modified"] = "2026-12-02T00:00:00Z"
     report = import_services(db, services, NOW)
-    assert [r["id"] for r in report.refused] == [massage["id"]]
-    assert "DAILY" in report.refused[0]["reason"]
-    assert report.retired == 0
+    assert report.refused == [] and report.retired == 0
+    reasons = [r["reason"] for r in report.to_review if r["id"] == massage["id"]]
+    assert reasons == ["a schedule we cannot turn into session dates (freq DAILY is not one we can expand "
+                       "(WEEKLY or MONTHLY)): listed, but not offered as a hub session from it",
+                       "its hub session keeps the last times we could read"]
     kept = db.scalar(select(HubSession).where(HubSession.key == "riverside_baby_massage_tue"))
     assert not kept.retired and kept.weekday == 1 and kept.starts == time(13, 30)
+    assert db.get(OrukService, massage["id"]).record["service_at_locations"][0]["schedules"][0]["freq"] == "DAILY"
+
+
+def test_a_service_open_on_several_days_is_imported_and_found_on_each_of_them(db):
+    services = demo_services()
+    food_bank = next(s for s in services if s["x_family_hub"].get("partner") == "food_bank")
+    food_bank["schedules"] = [{"id": "fb-days", "freq": "WEEKLY", "byday": "MO,WE,SA", "opens_at": "10:00",
+                               "closes_at": "12:00"}]
+    report = import_services(db, services, NOW)
+    assert report.refused == []
+    assert [r["id"] for r in report.to_review] == [food_bank["id"]]
+
+    def open_on(day: int) -> bool:
+        return food_bank["name"] in [found.name for found in find_services(db, text="food", day=day).services]
+
+    assert [day for day in range(7) if open_on(day)] == [0, 2, 5]
 
 
 def test_a_schedule_in_words_only_is_imported_and_listed_for_a_person(db):

@@ -104,6 +104,22 @@ def test_organizations_and_taxonomies_have_their_required_fields(oruk, path, req
         assert all(isinstance(item[name], str) for name in required) and item["id"] and item["name"]
 
 
+@pytest.mark.parametrize("path", ["/oruk/organizations", "/oruk/taxonomies", "/oruk/taxonomy_terms"])
+def test_each_organization_and_taxonomy_can_be_read_by_its_id(oruk, path):
+    every = oruk.get(path, params={"per_page": 500}).json()["contents"]
+    assert every
+    for item in every:
+        assert oruk.get(f"{path}/{item['id']}").json() == item
+    missing = oruk.get(f"{path}/no-such-id")
+    assert missing.status_code == 404 and missing.json()["detail"].startswith("no such")
+
+
+def test_the_root_says_which_version_and_profile_it_serves(oruk):
+    body = oruk.get("/oruk/").json()
+    assert body["version"] == "3.0" and body["profile"].startswith("https://")
+    assert oruk.get(body["openapi_url"].removeprefix("http://testserver")).status_code == 200
+
+
 def test_service_at_locations_come_in_pages_with_the_service_and_its_place(oruk):
     expected = sorted(item["id"] for s in SERVICES for item in s["service_at_locations"])
     seen = []
