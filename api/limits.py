@@ -10,6 +10,11 @@
   (no chat cookie yet) per minute from one address (Redis counters, under
   keyed hashes: no address is kept), so a script cannot fill the database,
   Redis and Rasa with cookie-less posts.
+- `remember_chat_address` and `AddressBookings`: the bookings a day made
+  from the web chats one address started (BOOKING_MAX_PER_ADDRESS_PER_DAY),
+  so a script that drops its cookie cannot book every session. The
+  address is kept only as a keyed hash, for a day, and is erased with the
+  family's conversation.
 """
 
 import hashlib
@@ -20,6 +25,7 @@ from redis.asyncio import Redis
 from api.settings import Settings
 
 FAMILY_PATHS = ("/chat", "/chat/messages", "/chat/forget", "/sms/inbound", "/sms/status")
+DAY_SECONDS = 86400
 
 
 class BodyLimit:
@@ -100,3 +106,37 @@ async def take_chat_turn(redis: Redis, settings: Settings, address: str, browser
         counts = (await pipe.execute())[::2]
     limits = (settings.chat_max_per_minute_per_browser, settings.chat_max_per_minute_per_address)
     return all(count <= limit for count, limit in zip(counts, limits))
+
+
+def chat_address_key(family: str) -> str:
+    """Where a web chat's address (hashed) is kept: `family` is the
+    conversation id without its episode."""
+    return f"chat:address:{family}"
+
+
+async def remember_chat_address(redis: Redis, settings: Settings, family: str, address: str) -> None:
+    """The address a new web chat came from, hashed, for a day."""
+    await redis.set(chat_address_key(family), _hashed(settings, address), ex=DAY_SECONDS)
+
+
+class AddressBookings:
+    """Bookings made today from the chats one address started."""
+
+    def __init__(self, redis: Redis, family: str, day: str) -> None:
+        self.redis, self.family, self.day = redis, family, day
+        self.address: str | None = None
+
+    def _key(self) -> str:
+        return f"booking:address:{self.address}:{self.day}"
+
+    async def count(self) -> int:
+        """How many so far (0 for a chat with no address kept: texts, or older chats)."""
+        self.address = await self.redis.get(chat_address_key(self.family)) if self.family else None
+        return int(await self.redis.get(self._key()) or 0) if self.address else 0
+
+    async def add_one(self) -> None:
+        if self.address:
+            async with self.redis.pipeline(transaction=True) as pipe:
+                pipe.incr(self._key())
+                pipe.expire(self._key(), 2 * DAY_SECONDS)
+                await pipe.execute()

@@ -85,6 +85,10 @@ class Settings(BaseSettings):
     booking_max_per_browser_per_day: int = 5
     booking_max_per_number: int = 6
     booking_waiting_list_max: int = 10
+    # Bookings a day from the web chats one address started: a script that
+    # drops its cookie starts a new chat each time, not a new address.
+    # Generous, for families behind one wifi (a library, a hub's own).
+    booking_max_per_address_per_day: int = 20
 
     # SMS over Twilio (api/sms/). With no account sid or auth token, texts
     # are kept in the outbox (status "simulated") and the staff SMS

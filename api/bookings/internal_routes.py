@@ -13,17 +13,20 @@ from fastapi import APIRouter, Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from redis.asyncio import Redis
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from api.bookings import service
-from api.bookings.checks import BookingProblem
+from api.bookings.checks import BookingProblem, family_key
 from api.clock import get_now
 from api.content.service import render
 from api.crypto import EncryptionKeyMissing
 from api.db import get_db
-from api.deps import get_app_settings
+from api.deps import get_app_settings, get_redis
 from api.directory.service import front_door
 from api.internal.routes import require_actions_token
+from api.limits import AddressBookings
 from api.settings import Settings
 
 router = APIRouter(prefix="/internal/bookings", dependencies=[Depends(require_actions_token)])
@@ -124,16 +127,26 @@ async def check(request: Request, channel: Channel = "web", db: Session = Depend
 @router.post("")
 async def create(request: Request, channel: Channel = "web", idempotency_key: str | None = Header(default=None),
                  db: Session = Depends(get_db), now: datetime = Depends(get_now),
-                 settings: Settings = Depends(get_app_settings)) -> JSONResponse:
+                 settings: Settings = Depends(get_app_settings), redis: Redis = Depends(get_redis)) -> JSONResponse:
     """201 (200 for a repeated Idempotency-Key) `{"reference", "status", "messages"}`;
     409 `{"full": true, "options", "messages"}`; 422 `{"messages"}`; 429 over a limit."""
     body, channel, bad = await _posted(request, db, channel)
     if bad:
         return bad
+    address = AddressBookings(redis, family_key(str(body.get("conversation_id") or "")), now.date().isoformat())
+    try:
+        from_address = await address.count()
+    except RedisError:  # Redis away: the other limits still hold
+        from_address = 0
     result, problem = await _run(db, channel, service.create_booking, db, body, idempotency_key or "", now,
-                                 service.BookingLimits.from_settings(settings))
+                                 service.BookingLimits.from_settings(settings), from_address)
     if problem:
         return problem
+    if result.created:
+        try:
+            await address.add_one()
+        except RedisError:
+            pass
     booking = result.booking
     return _answer(result.texts, 201 if result.created else 200, reference=booking.reference,
                    status=booking.status)

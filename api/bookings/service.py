@@ -50,18 +50,20 @@ NUMBER_CHECK_DAYS = 7
 
 @dataclass(frozen=True)
 class BookingLimits:
-    """What one chat, one number and one waiting list may take (settings
-    BOOKING_MAX_PER_BROWSER_PER_DAY, BOOKING_MAX_PER_NUMBER,
-    BOOKING_WAITING_LIST_MAX; these defaults are theirs)."""
+    """What one chat, one number, one waiting list and the chats of one
+    address may take (settings BOOKING_MAX_PER_BROWSER_PER_DAY,
+    BOOKING_MAX_PER_NUMBER, BOOKING_WAITING_LIST_MAX,
+    BOOKING_MAX_PER_ADDRESS_PER_DAY; these defaults are theirs)."""
 
     per_browser_per_day: int = 5
     per_number: int = 6
     waiting_list: int = 10
+    per_address_per_day: int = 20
 
     @classmethod
     def from_settings(cls, settings) -> "BookingLimits":
         return cls(settings.booking_max_per_browser_per_day, settings.booking_max_per_number,
-                   settings.booking_waiting_list_max)
+                   settings.booking_waiting_list_max, settings.booking_max_per_address_per_day)
 
 
 # --- results ---
@@ -363,18 +365,22 @@ def confirmation(session: Session, booking: Booking, channel: str) -> str:
     return render(session, key, _channel(channel), **values)
 
 
-def _check_limits(session: Session, family: str, phone: str, now: datetime, limits: BookingLimits) -> None:
+def _check_limits(session: Session, family: str, phone: str, now: datetime, limits: BookingLimits,
+                  from_address_today: int) -> None:
     """BookingProblem (429) when this chat (family key) has made its day's
-    bookings, or this number holds as many upcoming ones as it may: a
-    script cannot fill every session, or a stranger's phone."""
+    bookings, this number holds as many upcoming ones as it may, or the
+    chats of this chat's address made theirs: a script cannot fill every
+    session, or a stranger's phone."""
     made_today = session.scalar(select(func.count(Booking.id)).where(
         Booking.family_key == family, Booking.created_at > now - timedelta(days=1))) or 0
     held = session.scalar(select(func.count(Booking.id)).join(Booking.session_date).where(
         Booking.phone_hash == phone_hash(phone), Booking.status.in_(OPEN_STATUSES),
         SessionDate.on_date >= _today(now))) or 0
-    if made_today >= limits.per_browser_per_day or held >= limits.per_number:
-        log.warning("booking refused: %s", "too many from one chat" if made_today >= limits.per_browser_per_day
-                    else "too many for one number")
+    over = ("too many from one chat" if made_today >= limits.per_browser_per_day
+            else "too many for one number" if held >= limits.per_number
+            else "too many from one address" if from_address_today >= limits.per_address_per_day else "")
+    if over:
+        log.warning("booking refused: %s", over)
         raise BookingProblem("booking_too_many", 429, "limit: too many bookings from this chat or for this number",
                              phone=front_door(session).phone)
 
@@ -434,7 +440,7 @@ def may_text(booking: Booking) -> bool:
 
 
 def create_booking(session: Session, data: object, idempotency_key: str, now: datetime,
-                   limits: BookingLimits = BookingLimits()) -> BookingResult:
+                   limits: BookingLimits = BookingLimits(), from_address_today: int = 0) -> BookingResult:
     """Book a place (or a waiting-list place), idempotently.
 
     The same `idempotency_key` always gives the same booking, even when two
@@ -443,7 +449,8 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
     booking. A family that already holds a place at this date gets that
     booking back rather than a second one. BookingFull (409) when the last
     places went (or the waiting list is full); BookingProblem (422) for bad
-    input, (429) over `limits`; nothing written then.
+    input, (429) over `limits` (`from_address_today`: the bookings the
+    chats of this chat's address made today); nothing written then.
 
     A number typed into the chat (not the phone the family is texting
     from) gets one text asking for a YES from that phone, and nothing else
@@ -484,7 +491,7 @@ def create_booking(session: Session, data: object, idempotency_key: str, now: da
         values = _booking_values(held)
         return BookingResult(held, [render(session, "booking_already_booked", parsed.channel, title=values["title"],
                                            date=values["date"], reference=held.reference)], created=False)
-    _check_limits(session, family, phone, now, limits)
+    _check_limits(session, family, phone, now, limits, from_address_today)
     confirmed = _number_confirmed(session, parsed, family, phone)
 
     for _attempt in range(5):

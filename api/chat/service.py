@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from api.chat import transcript
 from api.content.service import family_text
-from api.limits import take_chat_turn
+from api.limits import remember_chat_address, take_chat_turn
 from api.privacy.erasure import finish_erasure, pending_for
 from api.settings import Settings
 from api.turns.conversation import conversation_sender, end_episode, episode_is_live, forget_trackers, pseudonym
@@ -75,6 +75,8 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
         shown = await shown_text(db, redis, hashed, message, quick_reply)
         sender = await conversation_sender(redis, settings.pseudonym_key, cookie_token,
                                            settings.conversation_quiet_seconds)
+        if address:  # a new chat: where it came from counts against that address's bookings
+            await remember_chat_address(redis, settings, hashed, address)
         replies = await assistant_messages(db, settings, sender, message, "web", now,
                                            turn_id=f"web-{secrets.token_hex(8)}")
     except (AssistantUnavailable, RedisError, ValueError, OSError):

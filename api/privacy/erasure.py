@@ -37,6 +37,7 @@ from api.turns.conversation import RASA_TRACKER_PREFIX, episode_key, pseudonym
 from api.turns.models import ConversationStart
 from api.chat.transcript import seen_key, transcript_key
 from api.crypto import normalise_phone, phone_hash
+from api.limits import chat_address_key
 from api.outbox.models import OutboxMessage
 from api.referrals.models import OPEN_STATUSES, Referral, ReferralEvent
 from api.sms.models import QUEUED, SENDING, SmsInbound, SmsOptOut
@@ -299,7 +300,7 @@ def redis_keys_of(family: Family) -> tuple[list[str], list[str]]:
     """What Redis holds of the family: exact keys, and patterns to scan for."""
     exact, patterns = [], []
     for prefix in sorted(family.prefixes):
-        exact += [transcript_key(prefix), seen_key(prefix), episode_key(prefix)]
+        exact += [transcript_key(prefix), seen_key(prefix), episode_key(prefix), chat_address_key(prefix)]
         patterns.append(f"{RASA_TRACKER_PREFIX}{prefix}-*")
     for hashed in sorted(family.phone_hashes):
         patterns += [f"sms:rate:in:{hashed}:*", f"sms:rate:out:{hashed}:*"]

@@ -53,6 +53,29 @@ def test_every_route_needs_the_token(client, method, path):
     assert getattr(client, method)(path).status_code == 401
 
 
+def test_the_chats_one_address_started_book_only_so_many_a_day(make_client, fake_rasa, test_redis):
+    client = make_client(now=MONDAY_10AM, data_encryption_key=TEST_DATA_KEY, rasa_url=fake_rasa.url,
+                         booking_max_per_address_per_day=2)
+    made = []
+    for index in range(3):
+        client.cookies.clear()  # a script that drops its cookie: a new chat each time, from the same address
+        assert client.post("/chat/messages", json={"text": "book messy play"}).status_code == 200
+        key = new_key()
+        made.append((key, post_booking(client, key, conversation_id=fake_rasa.received[-1]["json"]["sender"],
+                                       phone=a_phone(index))))
+    assert [response.status_code for _, response in made] == [201, 201, 429]
+    assert texts_of(made[2][1])[0].startswith("Sorry")
+    first_key, first = made[0]
+    again = post_booking(client, first_key, conversation_id=fake_rasa.received[0]["json"]["sender"],
+                         phone=a_phone(0))
+    assert again.status_code == 200 and again.json()["reference"] == first.json()["reference"]
+    # Texts, and chats with no address kept, are not counted against it.
+    assert post_booking(client, channel="sms", phone=a_phone(5)).status_code == 201
+    # The address is kept only as a keyed hash.
+    kept = [test_redis.get(name) for name in test_redis.scan_iter(match="chat:address:*")]
+    assert len(kept) == 3 and not any("testclient" in value for value in kept)
+
+
 def test_options_route(client):
     response = client.post("/internal/bookings/options", json={"kind": "messy play", "day": "tuesday",
                                                                "channel": "sms"}, headers=AUTH)
