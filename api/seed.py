@@ -162,7 +162,7 @@ def seed_directory(session: Session, borough: dict) -> None:
 
     for item in borough.get("partner_services", []):
         _upsert(session, PartnerService, "slug", item["slug"], name=item["name"], phone=str(item["phone"]),
-                about=" ".join(str(item.get("about", "")).split()))
+                about=" ".join(str(item.get("about", "")).split()), oruk_id=item.get("oruk_id") or None)
 
     for item in borough["workers"]:
         worker = _upsert(session, Worker, "key", item["key"], name=item["name"],

@@ -41,7 +41,9 @@ class PartnerService(Base):
     """Help outside the hubs that answers name (a food bank, mediation...).
 
     An answer names one with `{slug}` and `{slug_phone}` placeholders, filled
-    in when it is sent, so a changed number is changed in every answer."""
+    in when it is sent, so a changed number is changed in every answer.
+    `oruk_id` is its service in the council's directory feed: each import
+    keeps the name, number and about from there."""
 
     __tablename__ = "partner_services"
 
@@ -50,6 +52,7 @@ class PartnerService(Base):
     name: Mapped[str] = mapped_column(String(200))
     phone: Mapped[str] = mapped_column(String(40))
     about: Mapped[str] = mapped_column(Text, default="")
+    oruk_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class Hub(Base):

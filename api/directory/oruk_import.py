@@ -317,6 +317,7 @@ class Importer:
         self.kinds = {k.key: k for k in session.scalars(select(SessionKind))}
         self.known = {s.id: s for s in session.scalars(select(OrukService))}
         self.sessions_by_oruk = {s.oruk_id: s for s in session.scalars(select(HubSession)) if s.oruk_id}
+        self.partners = {p.oruk_id: p for p in session.scalars(select(PartnerService)) if p.oruk_id}
         self.seen: set[str] = set()
 
     def refuse(self, record_id: str, reason: str) -> None:
@@ -357,6 +358,7 @@ class Importer:
                 stored.fingerprint == new_print or (last_modified and stored.last_modified == last_modified)):
             self.report.unchanged += 1
             self._note_review(stored.id, stored.name, stored.needs_review)
+            self._partner(record)  # the seed may have set it back from the borough file
             return None
 
         hub_session = self._hub_session(record, reading)
@@ -422,12 +424,23 @@ class Importer:
         return existing
 
     def _partner(self, record: dict) -> None:
+        """A partner the answers name takes its number from the feed: the one
+        whose `oruk_id` is this record's (its name and about stay the plain
+        words in the borough file), or the one the project's extension names
+        (its name and about too)."""
+        phones = [p for p in record.get("phones") or [] if isinstance(p, dict) and p.get("number")]
+        if not phones:
+            return
+        linked = self.partners.get(str(record["id"]))
+        if linked is not None:
+            if linked.phone != str(phones[0]["number"]):
+                linked.phone = str(phones[0]["number"])
+            return
         slug = _ext(record).get("partner")
-        phones = record.get("phones") or []
-        if not slug or not phones:
+        if not slug:
             return
         row = self.session.scalar(select(PartnerService).where(PartnerService.slug == slug))
-        fields = dict(name=str(record["name"])[:200], phone=str(phones[0].get("number", "")),
+        fields = dict(name=str(record["name"])[:200], phone=str(phones[0]["number"]),
                       about=" ".join(str(record.get("description") or "").split()))
         if row is None:
             self.session.add(PartnerService(slug=slug, **fields))

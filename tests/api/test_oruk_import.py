@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from api.bookings.models import Booking, SessionDate
-from api.directory.models import Hub, HubSession, SessionKind
+from api.directory.models import Hub, HubSession, PartnerService, SessionKind
 from api.directory.oruk_import import FeedRefused, import_services, run_import, services_in
 from api.directory.oruk_models import OrukImport, OrukService
 from api.directory.search import find_services
@@ -154,6 +154,28 @@ def test_a_schedule_in_words_only_is_imported_and_listed_for_a_person(db):
         (food_bank["id"], "schedule given only as words: Most Saturday mornings, ring first")]
     stored = db.get(OrukService, food_bank["id"])
     assert stored.record["schedules"][0]["description"] == "Most Saturday mornings, ring first"
+
+
+def test_a_partner_linked_by_its_id_in_a_council_feed_takes_its_number_from_there(db):
+    services = demo_services()
+    food_bank = next(s for s in services if s["x_family_hub"].get("partner") == "food_bank")
+    del food_bank["x_family_hub"]  # a council's own feed knows nothing of the project's extension
+    food_bank["name"] = "Fernbridge Foodbank (Trussell)"
+    food_bank["phones"] = [{"id": "fb-phone", "number": "01632 960777"}]
+    partner = db.scalar(select(PartnerService).where(PartnerService.slug == "food_bank"))
+    before = (partner.name, partner.about)
+    partner.oruk_id = food_bank["id"]  # as the seed sets it from the borough file's oruk_id
+    db.flush()
+    import_services(db, services, NOW)
+    db.refresh(partner)
+    assert partner.phone == "01632 960777"
+    assert (partner.name, partner.about) == before  # the plain words stay comms' own
+    # Read again unchanged, after the seed put the borough file's number back: the feed's wins again.
+    partner.phone = "01632 960610"
+    db.flush()
+    assert import_services(db, services, NOW).updated == 0
+    db.refresh(partner)
+    assert partner.phone == "01632 960777"
 
 
 def _offered(db, key: str) -> bool:
