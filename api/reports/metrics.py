@@ -10,13 +10,18 @@ METRICS_TOKEN is empty.
 - familyhub_rasa_errors_total: turns the assistant could not answer;
 - familyhub_referrals_waiting: requests nobody has claimed yet (the queue);
 - familyhub_texts: texts to families by status (sent, failed, ...), and
-  familyhub_texts_in: texts from families by state, from the database, so
-  every process's work is counted.
+  familyhub_texts_in: texts from families by state and channel (sms,
+  whatsapp), from the database, so every process's work is counted;
+- familyhub_text_answer_seconds: how long families waited for the answer
+  to a text or WhatsApp message over the last hour (median and 95th
+  percentile, by channel), from the database: the SMS workers' turns seen
+  from any api replica.
 """
 
 import hmac
 import time
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -91,11 +96,38 @@ class DatabaseFigures:
                                                   .group_by(OutboxMessage.status)).all():
             texts.add_metric([status], count)
         yield texts
-        inbound = GaugeMetricFamily("familyhub_texts_in", "Texts from families, by state", labels=["state"])
-        for state, count in self.session.execute(select(SmsInbound.state, func.count(SmsInbound.id))
-                                                 .group_by(SmsInbound.state)).all():
-            inbound.add_metric([state], count)
+        inbound = GaugeMetricFamily("familyhub_texts_in", "Texts from families, by state and channel",
+                                    labels=["state", "channel"])
+        for state, channel, count in self.session.execute(
+                select(SmsInbound.state, SmsInbound.channel, func.count(SmsInbound.id))
+                .group_by(SmsInbound.state, SmsInbound.channel)).all():
+            inbound.add_metric([state, channel], count)
         yield inbound
+        yield self._answer_times()
+
+    def _answer_times(self) -> GaugeMetricFamily:
+        waited = GaugeMetricFamily("familyhub_text_answer_seconds",
+                                   "Seconds families waited for the answer to a text, over the last hour",
+                                   labels=["channel", "quantile"])
+        since = datetime.now(timezone.utc) - ANSWER_WINDOW
+        by_channel: dict[str, list[float]] = {}
+        for channel, received, answered in self.session.execute(
+                select(SmsInbound.channel, SmsInbound.received_at, SmsInbound.answered_at)
+                .where(SmsInbound.answered_at >= since)):
+            by_channel.setdefault(channel, []).append((_utc(answered) - _utc(received)).total_seconds())
+        for channel, seconds in sorted(by_channel.items()):
+            seconds.sort()
+            for quantile in (0.5, 0.95):
+                nearest = seconds[min(len(seconds) - 1, max(0, round(quantile * len(seconds)) - 1))]
+                waited.add_metric([channel, str(quantile)], nearest)
+        return waited
+
+
+ANSWER_WINDOW = timedelta(hours=1)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 router = APIRouter()

@@ -7,7 +7,7 @@ import csv
 import html
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import delete, select
@@ -16,6 +16,7 @@ from api.bookings.models import Booking, SessionDate
 from api.bookings.service import create_booking
 from api.turns.rasa import AssistantUnavailable, send_to_rasa_replies
 from api.referrals import endings, service
+from api.sms.models import SmsInbound
 from api.staff.audit import AuditEvent
 from api.unanswered.models import UnansweredGroup, UnansweredMessage
 from tests.api.booking_helpers import MESSY_TUESDAY, booking_body, no_bookings  # noqa: F401 - fixture
@@ -159,7 +160,7 @@ def test_every_table_downloads_as_csv_and_the_download_is_audited(client, sessio
 
 # --- /metrics ---
 
-def test_metrics_are_for_engineers_with_the_token_only(make_client, fake_rasa, figures):
+def test_metrics_are_for_engineers_with_the_token_only(make_client, fake_rasa, figures, session_factory):
     assert make_client(now=REPORT_DAY).get("/metrics").status_code == 404  # switched off
     client = make_client(now=REPORT_DAY, metrics_token="scrape-me", data_encryption_key=TEST_DATA_KEY)
     assert client.get("/metrics").status_code == 401
@@ -186,3 +187,22 @@ def test_metrics_are_for_engineers_with_the_token_only(make_client, fake_rasa, f
     # Four of the six requests were never claimed.
     assert value(after, 'familyhub_referrals_waiting{urgent="false"}') == 4
     assert 'familyhub_texts{status="queued"}' in after
+
+    # Texts the SMS workers answered in the last hour, however many processes they run in.
+    now = datetime.now(timezone.utc)
+    with session_factory() as session, session.begin():
+        for index, (channel, waited) in enumerate([("sms", 2), ("sms", 4), ("sms", 30), ("whatsapp", 3)]):
+            session.add(SmsInbound(message_sid=f"SMmetrics{index}", phone="+447700900123", phone_hash="x" * 64,
+                                   body="hi", channel=channel, received_at=now - timedelta(minutes=5),
+                                   answered_at=now - timedelta(minutes=5) + timedelta(seconds=waited),
+                                   state="answered"))
+        session.add(SmsInbound(message_sid="SMmetricsold", phone="+447700900123", phone_hash="x" * 64, body="hi",
+                               received_at=now - timedelta(hours=3), answered_at=now - timedelta(hours=3),
+                               state="answered"))
+    text = scrape()
+    assert value(text, 'familyhub_text_answer_seconds{channel="sms",quantile="0.5"}') == 4
+    assert value(text, 'familyhub_text_answer_seconds{channel="sms",quantile="0.95"}') == 30
+    assert value(text, 'familyhub_text_answer_seconds{channel="whatsapp",quantile="0.5"}') == 3
+    assert value(text, 'familyhub_texts_in{channel="whatsapp",state="answered"}') == 1
+    with session_factory() as session, session.begin():
+        session.execute(delete(SmsInbound).where(SmsInbound.message_sid.like("SMmetrics%")))
