@@ -71,6 +71,9 @@ def test_a_returning_family_is_matched_and_an_escalation_shows_on_the_queue(brow
         page.check("#outcome-helped_here")
         with page.expect_navigation():
             page.locator("#close").click()
+        # Closing sends the family the warm closing text, and the history shows it.
+        history = page.inner_text("#history")
+        assert "Text to the family" in history and "thank you for letting us help" in history, history
         later = make_referral(site, contact={"method": "call", "phone": "+44 7700 900888", "times": "any time",
                                              "safe_to_text": True, "safe_to_leave_message": True})
         page.goto(f"/staff/referrals/{later}")
