@@ -9,12 +9,13 @@ from sqlalchemy import text
 from sqlalchemy.orm import sessionmaker
 
 from api.settings import Settings
+from api.turns.rasa import client
 
 
 async def _http_ok(url: str, timeout: float, params: dict | None = None) -> bool:
     try:
-        async with httpx.AsyncClient(timeout=timeout) as client:
-            response = await client.get(url, params=params)
+        async with client(timeout) as http:
+            response = await http.get(url, params=params)
         return response.status_code < 400
     except httpx.HTTPError:
         return False
