@@ -7,12 +7,13 @@ never by a plain number.
 """
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from api.bookings.models import Booking, SessionDate
+from api.clock import as_utc
 from api.directory.models import Hub, Worker
 from api.outbox.models import OutboxMessage
 from api.referrals.models import Referral
@@ -95,4 +96,4 @@ def family_record(session: Session, referral: Referral) -> FamilyRecord:
 
 
 def _utc_key(moment: datetime) -> float:
-    return (moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)).timestamp()
+    return as_utc(moment).timestamp()

@@ -9,13 +9,14 @@ import calendar
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from pydantic import ValidationError
 from sqlalchemy import case, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
+from api.clock import as_utc
 from api.content.service import render
 from api.crypto import cipher, normalise_phone, phone_hash
 from api.directory import search as directory_search
@@ -73,10 +74,6 @@ def first_word(name: str) -> str:
     return (name or "").split()[0] if (name or "").split() else ""
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
-
-
 def _event(referral: Referral, kind: str, now: datetime, staff=None, body: str | None = None, **detail) -> None:
     referral.events.append(ReferralEvent(at=now, kind=kind, staff_id=getattr(staff, "id", None),
                                          detail=detail, body=body))
@@ -120,12 +117,12 @@ def confirmation(session: Session, referral: Referral, now: datetime) -> str:
              "hub": referral.hub.name}
     if referral.contact_from is not None and not referral.contact_today:
         # The family gave good times: say plainly when, inside them.
-        starts, ends = local(_aware(referral.contact_from)), local(_aware(referral.contact_by))
+        starts, ends = local(as_utc(referral.contact_from)), local(as_utc(referral.contact_by))
         return render(session, f"referral_confirmed_{method}_between", referral.channel, **names,
                       starts=family_time(starts.time()), ends=family_time(ends.time()),
                       day=family_day(starts.date(), local(now).date()))
     key = f"referral_confirmed_{method}" + ("_today" if referral.contact_today else "")
-    return render(session, key, referral.channel, **names, when=family_moment(_aware(referral.contact_by), now))
+    return render(session, key, referral.channel, **names, when=family_moment(as_utc(referral.contact_by), now))
 
 
 def _resolve_hub(session: Session, data: ReferralIn) -> Hub:
@@ -212,7 +209,7 @@ def create_referral(session: Session, data: ReferralIn | dict, idempotency_key: 
         raise ReferralInvalid("hub: nobody works at this hub in the next 60 days") from None
     again = {}
     if returning is not None and returning[0].id == assignment.worker.id:
-        again = {"same_worker_as": returning[1].reference, "helped_at": _aware(returning[1].created_at).isoformat()}
+        again = {"same_worker_as": returning[1].reference, "helped_at": as_utc(returning[1].created_at).isoformat()}
 
     topics = [topic.strip().lower() for topic in parsed.topics if topic.strip()]
     referral = Referral(

@@ -30,6 +30,7 @@ from prometheus_client.core import GaugeMetricFamily
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.clock import as_utc
 from api.db import get_db
 from api.deps import get_app_settings
 from api.outbox.models import OutboxMessage
@@ -114,7 +115,7 @@ class DatabaseFigures:
         for channel, received, answered in self.session.execute(
                 select(SmsInbound.channel, SmsInbound.received_at, SmsInbound.answered_at)
                 .where(SmsInbound.answered_at >= since)):
-            by_channel.setdefault(channel, []).append((_utc(answered) - _utc(received)).total_seconds())
+            by_channel.setdefault(channel, []).append((as_utc(answered) - as_utc(received)).total_seconds())
         for channel, seconds in sorted(by_channel.items()):
             seconds.sort()
             for quantile in (0.5, 0.95):
@@ -124,10 +125,6 @@ class DatabaseFigures:
 
 
 ANSWER_WINDOW = timedelta(hours=1)
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 router = APIRouter()

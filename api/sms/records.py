@@ -5,11 +5,12 @@ Numbers are never shown in full: only their last three digits.
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from api.clock import as_utc
 from api.crypto import normalise_phone
 from api.outbox.models import OutboxMessage
 from api.sms.gsm import measure, to_gsm7
@@ -70,10 +71,6 @@ def is_drama_number(phone: str) -> bool:
     return number.startswith("+44") and number[3:].isdigit() and SIMULATOR_FIRST <= int(number[3:]) <= SIMULATOR_LAST
 
 
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 def describe(delivery: SmsDelivery | None, status: str) -> str:
     if delivery is not None and delivery.status == "held":
         status = "held"
@@ -107,7 +104,7 @@ def thread(session: Session, phone_hash: str, limit: int = 100) -> list[ThreadLi
             "Waiting for the assistant" if row.state == "queued" else "Not answered" if row.state == FAILED else "")
         if row.channel == WHATSAPP:
             note = "By WhatsApp" + (f". {note}" if note else "")
-        lines.append(ThreadLine(_utc(row.received_at), True, row.body, note))
+        lines.append(ThreadLine(as_utc(row.received_at), True, row.body, note))
     for message, delivery in session.execute(
             select(OutboxMessage, SmsDelivery).outerjoin(SmsDelivery, SmsDelivery.outbox_message_id == OutboxMessage.id)
             .where(OutboxMessage.to_phone_hash == phone_hash).order_by(OutboxMessage.id.desc()).limit(limit)):
@@ -119,7 +116,7 @@ def thread(session: Session, phone_hash: str, limit: int = 100) -> list[ThreadLi
             text = to_gsm7(message.body)
             size = measure(text)
             note = f"{describe(delivery, message.status)}. {size.segments} segment{'s' if size.segments != 1 else ''}"
-        at = _utc(delivery.created_at if delivery is not None else message.created_at)
+        at = as_utc(delivery.created_at if delivery is not None else message.created_at)
         lines.append(ThreadLine(at, False, text, note))
     return sorted(lines, key=lambda line: (line.at, not line.from_family))[-limit:]
 
@@ -140,7 +137,7 @@ def problem_texts(session: Session, limit: int = 200) -> list[ProblemText]:
     rows = session.execute(
         select(OutboxMessage, SmsDelivery).join(SmsDelivery, SmsDelivery.outbox_message_id == OutboxMessage.id)
         .where(OutboxMessage.status.in_(PROBLEM_STATUSES)).order_by(SmsDelivery.updated_at.desc()).limit(limit))
-    return [ProblemText(message.id, _utc(delivery.updated_at), KIND_NAMES.get(message.kind, message.kind),
+    return [ProblemText(message.id, as_utc(delivery.updated_at), KIND_NAMES.get(message.kind, message.kind),
                         last_digits(message.to_phone), describe(delivery, message.status), message.body,
                         delivery.reason in RETRYABLE_REASONS)
             for message, delivery in rows]
@@ -159,7 +156,7 @@ def unanswered_texts(session: Session, limit: int = 100) -> list[UnansweredText]
     """Families' texts the assistant never answered (given up), newest first."""
     rows = session.scalars(select(SmsInbound).where(SmsInbound.state == FAILED)
                            .order_by(SmsInbound.id.desc()).limit(limit))
-    return [UnansweredText(row.id, _utc(row.received_at), last_digits(row.phone),
+    return [UnansweredText(row.id, as_utc(row.received_at), last_digits(row.phone),
                            f"Tried {row.attempts} times" + (f" (last problem: {row.last_error})" if row.last_error else ""),
                            row.body) for row in rows]
 

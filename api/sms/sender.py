@@ -28,7 +28,7 @@ undelivered or failed.
 """
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import requests
 from redis.exceptions import LockError
@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 
 from api.bookings.models import NUMBER_CHECK, Booking, SessionDate
+from api.clock import as_utc
 from api.directory.timetable import local
 from api.outbox.models import OutboxMessage
 from api.outbox.service import queue_text
@@ -66,12 +67,6 @@ REPORTED = {"delivered": DELIVERED, "read": DELIVERED, "undelivered": UNDELIVERE
 
 class SendLater(Exception):
     """Twilio (or the number's lock) was not available: rq tries again later."""
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is not None and moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment
 
 
 def queue_family_text(session: Session, phone: str, body: str, kind: str, now: datetime,
@@ -162,7 +157,7 @@ def send_one(rt: SmsRuntime, outbox_id: int, now: datetime | None = None) -> str
         if message is None or message.status != QUEUED:
             return message.status if message else "gone"
         delivery = _delivery_for(session, message, wall)
-        if delivery.send_after is not None and _aware(delivery.send_after) > wall:
+        if delivery.send_after is not None and as_utc(delivery.send_after) > wall:
             session.commit()
             return HELD
         kind, phone, number = message.kind, message.to_phone, message.to_phone_hash

@@ -20,11 +20,12 @@ does the things that depend on time passing:
 """
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from api.clock import as_utc
 from api.content.service import family_text, render
 from api.directory.service import front_door
 from api.outbox.models import OutboxMessage
@@ -64,15 +65,11 @@ def look_after_texts(rt: SmsRuntime, wall: datetime | None = None) -> dict:
                    or_(SmsDelivery.id.is_(None), SmsDelivery.send_after.is_(None), SmsDelivery.send_after <= wall))
             .order_by(OutboxMessage.id)))
     done["turns"] = sum(enqueue_turn(rt, inbound_id) for inbound_id, tried in waiting
-                        if tried is None or _utc(tried) <= wall - RETRY_LOST_TURN_AFTER)
+                        if tried is None or as_utc(tried) <= wall - RETRY_LOST_TURN_AFTER)
     done["sends"] = sum(enqueue_send(rt, outbox_id) for outbox_id in due)
     if any(done.values()):
         log.info("sms upkeep: %s", " ".join(f"{k}={v}" for k, v in done.items() if v))
     return done
-
-
-def _utc(moment: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
 
 
 def send_holding_texts(session: Session, rt: SmsRuntime, wall: datetime) -> int:
@@ -83,7 +80,7 @@ def send_holding_texts(session: Session, rt: SmsRuntime, wall: datetime) -> int:
     told = {row.phone_hash for row in waiting if row.holding_sent_at is not None}
     sent = 0
     for row in waiting:
-        if row.phone_hash in told or _utc(row.received_at) > late_before:
+        if row.phone_hash in told or as_utc(row.received_at) > late_before:
             continue
         told.add(row.phone_hash)
         claimed = session.execute(

@@ -21,11 +21,12 @@ A reply answers one message: it goes back the way that message came.
 
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from api.clock import as_utc
 from api.outbox.models import OutboxMessage
 from api.settings import Settings
 from api.sms.models import SmsInbound
@@ -70,12 +71,8 @@ def template_variables(body: str) -> str:
     return json.dumps({"1": " ".join(body.split())})
 
 
-def _aware(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=timezone.utc) if moment is not None and moment.tzinfo is None else moment
-
-
 def _last_message(session: Session, phone_hash: str, channel: str) -> datetime | None:
-    return _aware(session.scalar(select(func.max(SmsInbound.received_at)).where(
+    return as_utc(session.scalar(select(func.max(SmsInbound.received_at)).where(
         SmsInbound.phone_hash == phone_hash, SmsInbound.channel == channel)))
 
 

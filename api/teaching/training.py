@@ -32,6 +32,7 @@ from rq import Queue, Worker
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from api.clock import as_utc
 from api.settings import REPO_ROOT, Settings
 from api.staff.audit import record_audit
 from api.staff.models import StaffUser
@@ -77,16 +78,12 @@ def running(db: Session, settings: Settings, now: datetime) -> TrainingRun | Non
     marked stopped here (the caller commits), so teaching can start again."""
     run = db.scalar(select(TrainingRun).where(TrainingRun.status.in_(("queued", "running")))
                     .order_by(TrainingRun.id.desc()))
-    if run is None or _aware(run.started_at) > now - longest_run(settings):
+    if run is None or as_utc(run.started_at) > now - longest_run(settings):
         return run
     log.error("training run %s given up: still %s after %s", run.id, run.status, longest_run(settings))
     run.status, run.stage, run.finished_at, run.seconds_left = "failed", "Stopped", now, None
     run.problem = GAVE_UP
     return None
-
-
-def _aware(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=timezone.utc) if moment.tzinfo is None else moment
 
 
 def training_workers(connection: Redis) -> int:
