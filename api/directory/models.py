@@ -43,7 +43,8 @@ class PartnerService(Base):
     An answer names one with `{slug}` and `{slug_phone}` placeholders, filled
     in when it is sent, so a changed number is changed in every answer.
     `oruk_id` is its service in the council's directory feed: each import
-    keeps the name, number and about from there."""
+    keeps its number from there (the name and about stay the borough file's
+    plain words)."""
 
     __tablename__ = "partner_services"
 

@@ -4,8 +4,9 @@ workers looking for what to offer a family (/staff/directory).
 It searches every current service read from the directory feed (hub
 sessions and other services alike; retired ones are left out) by need (a
 taxonomy term), a child's age, area (postcode district), day, part of the
-day (morning, afternoon, evening) and words, and says each one the same way: name, organisation, when, where, phone,
-ages. Everything comes from the service's Open Referral UK record.
+day (morning, afternoon, evening) and words, and says each one the same
+way: name, organisation, when, where, phone, ages. Everything comes from
+the service's Open Referral UK record.
 """
 
 import calendar

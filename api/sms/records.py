@@ -100,7 +100,8 @@ def thread(session: Session, phone_hash: str, limit: int = 100) -> list[ThreadLi
         note = {"stop": "Opted out", "start": "Opted back in", "opted_out": "Not answered: opted out",
                 "rate_limited": "Not answered: too many texts", "help": "",
                 "number_confirmed": "Said YES to texts about a booking", "media_only": "Picture, no words",
-                "voice_note": "Voice note, no words", "empty": "Empty"}.get(row.handled_as or "", "") if row.state == HANDLED else (
+                "voice_note": "Voice note, no words",
+                "empty": "Empty"}.get(row.handled_as or "", "") if row.state == HANDLED else (
             "Waiting for the assistant" if row.state == "queued" else "Not answered" if row.state == FAILED else "")
         if row.channel == WHATSAPP:
             note = "By WhatsApp" + (f". {note}" if note else "")
@@ -157,7 +158,8 @@ def unanswered_texts(session: Session, limit: int = 100) -> list[UnansweredText]
     rows = session.scalars(select(SmsInbound).where(SmsInbound.state == FAILED)
                            .order_by(SmsInbound.id.desc()).limit(limit))
     return [UnansweredText(row.id, as_utc(row.received_at), last_digits(row.phone),
-                           f"Tried {row.attempts} times" + (f" (last problem: {row.last_error})" if row.last_error else ""),
+                           f"Tried {row.attempts} times"
+                           + (f" (last problem: {row.last_error})" if row.last_error else ""),
                            row.body) for row in rows]
 
 

@@ -1,7 +1,8 @@
 """Twilio's webhooks: `POST /sms/inbound` (a family's text or WhatsApp
-message) and `POST /sms/status` (a delivery report). Both refuse, with 403, anything
-not signed by Twilio for PUBLIC_BASE_URL. Neither waits for the
-assistant: a text is stored and queued, and Twilio gets empty TwiML back.
+message) and `POST /sms/status` (a delivery report). Both refuse, with
+403, anything not signed by Twilio for PUBLIC_BASE_URL. Neither waits for
+the assistant: a text is stored and queued, and Twilio gets empty TwiML
+back.
 """
 
 import logging

@@ -198,8 +198,9 @@ def train_and_check(run_id: int, settings: Settings, session_factory: sessionmak
     store = live.store_path(settings)
     work = store / "runs" / str(run_id)
     with session_factory() as db:
-        if db.get(TrainingRun, run_id).status != "queued":  # given up on before a worker took it
-            return db.get(TrainingRun, run_id)
+        run = db.get(TrainingRun, run_id)
+        if run.status != "queued":  # given up on before a worker took it
+            return run
     try:
         progress(PREPARING, 1, None, force=True, status="running")
         with session_factory() as db:
