@@ -1,4 +1,4 @@
-"""partner_services.oruk_id: the partner's service in the council's Open Referral UK feed, so each import keeps its name, number and about current
+"""partner_services.oruk_id: the partner's service in the council's Open Referral UK feed, so each import keeps its number current
 
 Revision ID: 0021
 Revises: 0020
