@@ -107,7 +107,7 @@ class RiskCheck(GraphComponent):
     def __init__(self, config: Dict[str, Any], model: Optional[Any] = None,
                  model_storage: Optional[ModelStorage] = None, resource: Optional[Resource] = None) -> None:
         """Without a trained model (a bare ``RiskCheck({})``), the rules alone decide."""
-        self._rules = risk.load_rules()
+        self._rules = risk.load_every_language()
         self._model = model
         self._model_storage = model_storage
         self._resource = resource

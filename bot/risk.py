@@ -35,6 +35,9 @@ import yaml
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_RULES_PATH = REPO_ROOT / "data" / "safety" / "risk_phrases.yml"
+# One file a language (its code, then .yml): the same kinds of rules, in
+# the words families use in that language. Adding a language is adding a file.
+LANGUAGES_DIR = REPO_ROOT / "data" / "safety" / "languages"
 KINDS = ("self_harm", "child_harm", "violence", "medical", "parent_fear", "nowhere_safe")
 
 _RE2_OPTIONS = re2.Options()
@@ -68,6 +71,36 @@ _CONTRACTIONS = tuple((_re2(find), replace) for find, replace in (
 _LETTERS_AND_DIGITS = frozenset(string.ascii_lowercase + string.digits)
 # A letter three or more times ("pleeease"); RE2 has no \1, so one branch a letter.
 _LETTER_REPEATED = _re2("|".join(letter * 3 + "+" for letter in string.ascii_lowercase))
+
+# Other languages: accents are dropped as in English (families often type
+# without them: "nie zyje", "nu respira"), and so are Arabic vowel marks;
+# Arabic letters typed in more than one form (Arabic and Urdu keyboards) are
+# read as one. Other marks are part of the letter (Bengali vowel signs) and kept.
+_DROPPED_MARKS = frozenset(chr(c) for c in itertools.chain(range(0x300, 0x370), range(0x64B, 0x660), [0x670]))
+_LETTER_FORMS = str.maketrans({
+    "\u0142": "l", "\u00df": "ss",                       # Polish l with a stroke, German sharp s
+    "\u0649": "\u064a", "\u06cc": "\u064a", "\u06d2": "\u064a",   # alef maksura, Farsi and Urdu yeh
+    "\u06a9": "\u0643",                                  # keheh (Urdu kaf)
+    "\u06c1": "\u0647", "\u06be": "\u0647", "\u0629": "\u0647",   # Urdu heh forms, teh marbuta
+})
+# Words in these files are separated by one space, so a pattern matches
+# whole words when it starts and ends at a space or an end of the text.
+# Two word lists every language file can use:
+#   {gap}   up to three more words (written straight after a word: "hit{gap} me")
+#   {rest}  the rest of a word ("krzywdz{rest}": krzywdzi, krzywdzil, ...)
+_ANY_SCRIPT_WORDS = {"gap": "(?: [^ ]+){0,3}", "rest": "[^ ]*"}
+
+
+def words_in_any_script(text: str) -> list[str]:
+    """The words of ``text`` in any script: lower case, letters, digits and
+    the marks that belong to them; no accents, one form of each Arabic letter."""
+    text = unicodedata.normalize("NFKD", text.translate(_QUOTES).lower())
+    text = "".join(ch for ch in text if ch not in _DROPPED_MARKS).translate(_LETTER_FORMS)
+    text = text.replace("'", "")
+    text = "".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text)
+    text = _LETTER_REPEATED.sub(lambda found: found.group()[:2], text)
+    return text.split()
+
 
 # Checked in the phrase file only (never on a family's text), to say plainly
 # why RE2 would refuse a pattern.
@@ -133,8 +166,10 @@ def _found(regex: Pattern, unless: tuple[Pattern, ...], text: str) -> Iterator[t
     for found in regex.finditer(text):
         if exceptions is None:
             exceptions = _Spans(span for phrase in unless for span in _found(phrase, (), text))
-        if not exceptions.overlap(*found.span()):
-            yield found.span()
+        start, end = found.span()
+        start, end = start + (text[start:start + 1] == " "), end - (text[end - 1:end] == " ")
+        if not exceptions.overlap(start, end):
+            yield start, end
 
 
 def plain_words(text: str) -> list[str]:
@@ -160,10 +195,12 @@ class RiskRules:
     idioms: tuple[Idiom, ...]
     text_speak: Mapping[str, str] = field(default_factory=dict)
     rewrites: tuple[tuple[Pattern, str], ...] = ()
+    language: str = "en"
 
     def normalise(self, text: str) -> str:
         """Lower case, plain letters and words, text-speak written out."""
-        text = " ".join(self.text_speak.get(word, word) for word in plain_words(text))
+        words = plain_words(text) if self.language == "en" else words_in_any_script(text)
+        text = " ".join(self.text_speak.get(word, word) for word in words)
         for find, replace in self.rewrites:
             text = find.sub(replace, text)
         return text
@@ -205,19 +242,80 @@ def load_rules(path: str | Path | None = None) -> RiskRules:
     return _load_rules_cached(Path(path or DEFAULT_RULES_PATH).resolve())
 
 
-def assess(text: str, rules: RiskRules | None = None) -> RiskAssessment | None:
+@dataclass(frozen=True)
+class EveryLanguage:
+    """The English rules and every other language's, tried on each message
+    (a family may write in any of them, or mix two). Build with ``load_every_language``."""
+
+    english: RiskRules
+    others: tuple[RiskRules, ...]
+
+    @property
+    def priority(self) -> tuple[str, ...]:
+        return self.english.priority
+
+    def assess(self, text: str) -> RiskAssessment | None:
+        found = [rules.assess(text) for rules in (self.english, *self.others)]
+        found = [assessment for assessment in found if assessment]
+        return min(found, key=lambda assessment: self.priority.index(assessment.kind), default=None)
+
+
+def load_every_language(languages_dir: str | Path | None = None) -> EveryLanguage:
+    """The English rules and one set per file in ``data/safety/languages/``.
+
+    Each language file has the English file's layout (words, rules for
+    every kind, idioms, text_speak) and its ``language`` code; the English
+    priority decides between kinds.
+    """
+    english = load_rules()
+    folder = Path(languages_dir or LANGUAGES_DIR).resolve()
+    return EveryLanguage(english, tuple(
+        _load_rules_cached(path, english.priority) for path in sorted(folder.glob("*.yml"))))
+
+
+def assess(text: str, rules: RiskRules | EveryLanguage | None = None) -> RiskAssessment | None:
     """The one kind of risk in ``text`` that matters most, or None."""
     return (rules or load_rules()).assess(text)
 
 
-@functools.lru_cache(maxsize=8)
-def _load_rules_cached(path: Path) -> RiskRules:
+@functools.lru_cache(maxsize=32)
+def _load_rules_cached(path: Path, priority: tuple[str, ...] = ()) -> RiskRules:
     with open(path, encoding="utf-8") as file:
         data = yaml.safe_load(file)
+    if priority:
+        return _compile_language(data, str(path), priority)
     return _compile(data, source=str(path))
 
 
-def _compile(data: dict, source: str) -> RiskRules:
+def _compile_language(data: dict, source: str, priority: tuple[str, ...]) -> RiskRules:
+    """A language file: its words and patterns are read the way its messages
+    are (``words_in_any_script``), and ``{gap}`` and ``{rest}`` are given."""
+    language = str(data.get("language") or "")
+    if not re.fullmatch(r"[a-z]{2,3}", language) or language == "en":
+        raise ValueError(f"{source}: language must be a short code like pl (English is risk_phrases.yml)")
+    data = dict(data, priority=list(priority),
+                words={**_ANY_SCRIPT_WORDS, **{name: _pattern_letters(value)
+                                               for name, value in (data.get("words") or {}).items()}},
+                rules={kind: [dict(entry, pattern=_pattern_letters(entry["pattern"]),
+                                   unless=[_pattern_letters(p) for p in entry.get("unless") or ()])
+                              for entry in entries or ()]
+                       for kind, entries in (data.get("rules") or {}).items()},
+                idioms=[dict(entry, pattern=_pattern_letters(entry["pattern"]))
+                        for entry in data.get("idioms") or ()],
+                normalise={"text_speak": {" ".join(words_in_any_script(str(k))): v for k, v in
+                                          (data.get("text_speak") or {}).items()}})
+    data.pop("text_speak", None)
+    return _compile(data, source, language=language)
+
+
+def _pattern_letters(pattern: str) -> str:
+    """A language file's pattern with its letters read as a message's are
+    (no accents, one form of each letter); the pattern's own syntax is ASCII and kept."""
+    text = unicodedata.normalize("NFKD", _one_line(pattern).translate(_QUOTES).lower())
+    return "".join(ch for ch in text if ch not in _DROPPED_MARKS).translate(_LETTER_FORMS).replace("'", "")
+
+
+def _compile(data: dict, source: str, language: str = "en") -> RiskRules:
     priority = tuple(data.get("priority") or ())
     if sorted(priority) != sorted(KINDS):
         raise ValueError(f"{source}: priority must list each of {', '.join(KINDS)} once")
@@ -245,7 +343,7 @@ def _compile(data: dict, source: str) -> RiskRules:
                 raise ValueError(f"{source}: rule name {name!r} is used twice")
             names.add(name)
             rules.append(PhraseRule(
-                kind=kind, name=name, **_patterns(entry, words, where, _RULE_KEYS),
+                kind=kind, name=name, **_patterns(entry, words, where, _RULE_KEYS, language),
                 fallback=bool(entry.get("fallback", False)),
                 examples=tuple(entry.get("examples") or ()),
                 near_misses=tuple(entry.get("near_misses") or ()),
@@ -256,21 +354,23 @@ def _compile(data: dict, source: str) -> RiskRules:
 
     idioms = tuple(
         Idiom(name=entry["name"], examples=tuple(entry.get("examples") or ()),
-              **_patterns(entry, words, f"{source}: idiom {entry['name']}", _IDIOM_KEYS))
+              **_patterns(entry, words, f"{source}: idiom {entry['name']}", _IDIOM_KEYS, language))
         for entry in data.get("idioms") or ()
     )
     return RiskRules(priority=priority, rules=tuple(rules), idioms=idioms,
-                     text_speak=text_speak, rewrites=rewrites)
+                     text_speak=text_speak, rewrites=rewrites, language=language)
 
 
-def _patterns(entry: dict, words: dict[str, str], where: str, keys: set[str]) -> dict:
+def _patterns(entry: dict, words: dict[str, str], where: str, keys: set[str], language: str) -> dict:
     """A rule's or idiom's ``pattern`` and ``unless`` phrases, compiled."""
     unknown = set(entry) - keys
     if unknown:
         raise ValueError(f"{where}: unknown key {', '.join(sorted(unknown))}")
+    spaced = language != "en"
     return {
-        "regex": _regex(_expand(_one_line(entry["pattern"]), words, where), where),
-        "unless": tuple(_regex(_expand(_one_line(phrase), words, f"{where}, unless"), f"{where}, unless")
+        "regex": _regex(_expand(_one_line(entry["pattern"]), words, where), where, spaced=spaced),
+        "unless": tuple(_regex(_expand(_one_line(phrase), words, f"{where}, unless"), f"{where}, unless",
+                               spaced=spaced)
                         for phrase in entry.get("unless") or ()),
     }
 
@@ -299,11 +399,16 @@ def _check_supported(pattern: str, where: str) -> None:
             raise ValueError(f"{where}: {why}")
 
 
-def _regex(pattern: str, where: str, bare: bool = False) -> Pattern:
-    """Whole words only, unless ``bare``. Refuses what RE2 cannot run, saying why."""
+def _regex(pattern: str, where: str, bare: bool = False, spaced: bool = False) -> Pattern:
+    """Whole words only, unless ``bare``. Refuses what RE2 cannot run, saying why.
+
+    RE2's word boundary ``\\b`` knows only ASCII letters, so in another
+    language's rules a whole word is one between spaces (or an end)."""
     _check_supported(pattern, where)
+    if not bare:
+        pattern = rf"(?:^| )(?:{pattern})(?: |$)" if spaced else rf"\b(?:{pattern})\b"
     try:
-        return _re2(pattern if bare else rf"\b(?:{pattern})\b")
+        return _re2(pattern)
     except re2.error as error:
         reason = error.args[0].decode() if error.args and isinstance(error.args[0], bytes) else error
         raise ValueError(f"{where}: RE2 cannot compile it: {reason}") from error
