@@ -16,7 +16,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import common, family_words
 from actions.api_client import ApiUnavailable
-from actions.common import channel_of, latest_entity, latest_intent
+from actions.common import channel_of, language_of, latest_entity, latest_intent
 from actions.handover import STORY_INTENTS
 
 logger = logging.getLogger(__name__)
@@ -92,7 +92,10 @@ class ApiAnswerAction(Action, ABC):
         try:
             if own and self.words_in_body:
                 return await common.API.posted_texts(path, channel_of(tracker), **query)
-            return await common.API.texts(path, channel_of(tracker), **query)
+            # Answers and crisis words come in the family's language where comms have them.
+            language = language_of(tracker)
+            return await common.API.texts(path, channel_of(tracker),
+                                          **{**query, "language": None if language == "en" else language})
         except ApiUnavailable:
             logger.error("%s fell back: the api gave no answer", self.name())
             dispatcher.utter_message(response=self.fallback_response)

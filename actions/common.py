@@ -19,6 +19,13 @@ def channel_of(tracker: Tracker) -> str:
     return "sms" if metadata.get("channel") == "sms" else "web"
 
 
+def language_of(tracker: Tracker) -> str:
+    """The language to answer in: the api works it out for each message
+    (api/languages/) and sends it with the message."""
+    language = (tracker.latest_message.get("metadata") or {}).get("language")
+    return language if isinstance(language, str) and language.isalpha() and len(language) <= 3 else "en"
+
+
 def latest_intent(tracker: Tracker) -> Optional[str]:
     return (tracker.latest_message.get("intent") or {}).get("name")
 

@@ -20,7 +20,7 @@ from rasa_sdk.types import DomainDict
 from actions import answers, common
 from actions.api_client import ApiRefused, ApiUnavailable, message_texts
 from actions.booking import cancel_latest_booking
-from actions.common import answered, channel_of, latest_intent, not_clear, tries, yes_or_no_slot
+from actions.common import answered, channel_of, language_of, latest_intent, not_clear, tries, yes_or_no_slot
 
 logger = logging.getLogger(__name__)
 
@@ -332,6 +332,7 @@ def referral_request(tracker: Tracker) -> Dict[str, Any]:
         "topics": topics(tracker),
         "urgent": bool(slot("handover_urgent")),
         "transcript": transcript(tracker),
+        "language": language_of(tracker),
     }
 
 

@@ -18,6 +18,7 @@ from api.db import make_engine, make_session_factory
 from api.deps import make_redis
 from api.directory.oruk_routes import router as oruk_router
 from api.directory.staff_routes import router as directory_staff_router
+from api.editor.language_routes import router as editor_languages_router
 from api.editor.routes import router as editor_router
 from api.health.routes import router as health_router
 from api.health.service import redis_persistence_warning
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(bookings_internal_router)
     app.include_router(bookings_staff_router)
     app.include_router(teaching_staff_router)  # before the editor's: /staff/content/teach, /topics
+    app.include_router(editor_languages_router)
     app.include_router(editor_router)
     app.include_router(teaching_internal_router)
     app.include_router(unanswered_internal_router)

@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.content.service import SeedReport, load_shipped_answers, seed_answers
+from api.content.translations import load_shipped_translations, seed_translations
 from api.db import make_engine, make_session_factory
 from api.directory.models import (
     Closure, FrontDoor, FrontDoorHours, Hub, HubHours, HubSession, PartnerService, SchoolHoliday,
@@ -179,7 +180,9 @@ def load_borough(path: Path) -> dict:
 
 def seed_all(session: Session, data_path: Path) -> SeedReport:
     seed_directory(session, load_borough(data_path / "demo" / "borough.yml"))
-    return seed_answers(session, load_shipped_answers(data_path / "content"))
+    report = seed_answers(session, load_shipped_answers(data_path / "content"))
+    seed_translations(session, load_shipped_translations(data_path / "content" / "languages"))
+    return report
 
 
 DEMO_FEED_SOURCE = "data/demo/oruk_feed.json"

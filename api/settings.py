@@ -120,6 +120,13 @@ class Settings(BaseSettings):
     twilio_whatsapp_from: str = ""
     whatsapp_templates: str = ""
 
+    # The languages a family can be answered in (api/languages/): codes from
+    # data/languages.yml, English first. A family's language is taken from
+    # their messages when the detector is at least this sure, or chosen by
+    # them ("English please", "po polsku").
+    languages: str = "en,pl,ro,ur,ar,uk,bn"
+    language_min_confidence: float = 0.8
+
     # A council's Open Referral UK (HSDS 3) API, read on a schedule by the one
     # scheduler (python -m api.sms.worker --cron) into the directory
     # (api/directory/oruk_feed.py). Empty: never read, nothing scheduled.
@@ -160,6 +167,12 @@ class Settings(BaseSettings):
         """WHATSAPP_TEMPLATES as {kind of text: Content SID}."""
         pairs = (part.split("=", 1) for part in self.whatsapp_templates.split(",") if "=" in part)
         return {kind.strip(): sid.strip() for kind, sid in pairs if kind.strip() and sid.strip()}
+
+    @property
+    def language_codes(self) -> tuple[str, ...]:
+        """LANGUAGES as codes, English always first."""
+        codes = [part.strip().lower() for part in self.languages.split(",") if part.strip()]
+        return ("en", *dict.fromkeys(code for code in codes if code != "en"))
 
     @property
     def widget_origins(self) -> list[str]:

@@ -24,6 +24,16 @@ next guess is used instead.
 It runs before FallbackClassifier, so a crisis is never swallowed by the
 fallback, and a doubtful guess it has demoted can still fall back.
 
+UntrainedLanguageCheck: the intent classifier learnt English only, so its
+guess at a message the api found written in another language (the
+message's metadata ``written_in``, api/languages/) is a wild one: measured,
+"czy są zajęcia dla niemowląt w sobotę" (any baby classes on Saturday?)
+was SEND support, and "am nevoie de ajutor cu mâncare" (I need help with
+food) was "are you a robot". Such a message becomes ``nlu_fallback``, whose
+answer, in the family's language, says plainly what the assistant cannot do
+yet in it and how to reach a person with an interpreter. A crisis stays a
+crisis: the rules read every language.
+
 ChangeMindCheck does the same for ``change_mind``, which stops the handover
 and booking questions: it only stands when the message has a word that
 takes something back (``data/change_mind_words.yml``). Measured: the
@@ -60,6 +70,7 @@ from bot import crisis_model, risk
 CRISIS_INTENT = "crisis"
 RISK_ENTITY = "risk_kind"
 CHANGE_MIND_INTENT = "change_mind"
+NLU_FALLBACK_INTENT = "nlu_fallback"
 CHECK_IN_KIND = "check_in"
 GENERAL_KIND = "general"
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -176,6 +187,51 @@ def _use_next_guess(message: Message, doubted: str = CRISIS_INTENT) -> None:
         message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
 
 
+class _CheckAfterClassifier(GraphComponent):
+    """A check of the classifier's answer: nothing to train, made from its config."""
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[str, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "_CheckAfterClassifier":
+        return cls(config)
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        return training_data
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
+)
+class UntrainedLanguageCheck(_CheckAfterClassifier):
+    """``nlu_fallback`` for a message written in a language the classifier was not trained on."""
+
+    @staticmethod
+    def get_default_config() -> Dict[str, Any]:
+        return {"trained": ["en"]}
+
+    def __init__(self, config: Dict[str, Any]) -> None:
+        self._trained = set(config.get("trained") or ["en"])
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            written_in = (message.get("metadata") or {}).get("written_in")
+            intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
+            if written_in and written_in not in self._trained and intent != CRISIS_INTENT:
+                fallback = {INTENT_NAME_KEY: NLU_FALLBACK_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+                # The classifier's own guesses stay behind it, for the "what
+                # we could not answer" page.
+                message.set(INTENT, fallback, add_to_output=True)
+                message.set(INTENT_RANKING_KEY, [fallback] + [
+                    item for item in message.get(INTENT_RANKING_KEY) or []
+                    if item.get(INTENT_NAME_KEY) != NLU_FALLBACK_INTENT], add_to_output=True)
+        return messages
+
+
 def words_pattern(words: List[str]) -> re.Pattern:
     """One pattern for any of `words` as whole words (made once, not per message)."""
     return re.compile("|".join(rf"(?<![\w']){re.escape(word.lower())}(?![\w'])" for word in words))
@@ -189,25 +245,12 @@ def takes_something_back(text: str, pattern: re.Pattern) -> bool:
 @DefaultV1Recipe.register(
     [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
 )
-class ChangeMindCheck(GraphComponent):
+class ChangeMindCheck(_CheckAfterClassifier):
     """Keeps ``change_mind`` only for messages that take something back."""
-
-    @classmethod
-    def create(
-        cls,
-        config: Dict[str, Any],
-        model_storage: ModelStorage,
-        resource: Resource,
-        execution_context: ExecutionContext,
-    ) -> "ChangeMindCheck":
-        return cls(config)
 
     def __init__(self, config: Dict[str, Any]) -> None:
         self._pattern = words_pattern(
             [str(w) for w in yaml.safe_load(CHANGE_MIND_WORDS.read_text(encoding="utf-8"))["words"]])
-
-    def process_training_data(self, training_data: TrainingData) -> TrainingData:
-        return training_data
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -24,7 +24,7 @@ IMAGES = {
                                       "pydantic-settings", "psycopg[binary]", "redis", "rq", "httpx", "jinja2",
                                       "python-multipart", "pyyaml", "holidays", "python-dateutil", "textstat",
                                       "twilio", "cryptography", "argon2-cffi",
-                                      "prometheus-client"]),
+                                      "prometheus-client", "lingua-language-detector"]),
     "rasa": ("requirements/rasa.lock", ["rasa", "rasa-sdk", "spacy", "google-re2", "scikit-learn", "numpy",
                                         "pyyaml"]),
     "actions": ("requirements/rasa.lock", ["rasa-sdk", "aiohttp", "pyyaml"]),

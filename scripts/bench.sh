@@ -6,5 +6,6 @@ set -euo pipefail
 .venvs/api/bin/python -m bench.run "$@"
 .venvs/api/bin/python -m bench.web_chat
 .venvs/api/bin/python -m bench.teaching
+.venvs/api/bin/python -m bench.languages
 if [ -f bench/sms.py ]; then .venvs/api/bin/python -m bench.sms; fi
 .venvs/api/bin/python -m bench.fuzz_api  # 2 minutes of requests from the OpenAPI schema; fails on a 5xx

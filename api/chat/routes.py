@@ -55,6 +55,7 @@ from api.clock import get_now
 from api.content.service import family_text
 from api.db import get_db
 from api.deps import get_app_settings, get_redis
+from api.languages.service import switched_on
 from api.settings import Settings
 
 COOKIE = "fh_chat"
@@ -197,6 +198,9 @@ def render_page(request: Request, db: Session, settings: Settings, embed: bool, 
         "max_chars": MAX_MESSAGE_CHARS, "talk_to_person": TALK_TO_PERSON, "css_url": CHAT_CSS.url,
         "js_url": CHAT_JS.url, "leave_url": settings.leave_quickly_url,
         "quiet_seconds": min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds),
+        # The language menu: each language by its own name; choosing one
+        # sends that name, as if the family had typed it.
+        "languages": [(code, language.own_name) for code, language in switched_on(settings).items()],
         "shown_hint": words["web_chat_shown_for"].replace(
             "{minutes}", str(max(1, min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds) // 60))),
     }

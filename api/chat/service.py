@@ -77,7 +77,7 @@ async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token
                                            settings.conversation_quiet_seconds)
         if address:  # a new chat: where it came from counts against that address's bookings
             await remember_chat_address(redis, settings, hashed, address)
-        replies = await assistant_messages(db, settings, sender, message, "web", now,
+        replies = await assistant_messages(db, redis, settings, sender, message, "web", now,
                                            turn_id=f"web-{secrets.token_hex(8)}")
     except (AssistantUnavailable, RedisError, ValueError, OSError):
         return ChatOutcome(503, [], "assistant_unavailable", earlier_ended)

@@ -15,7 +15,7 @@ PAGE_KEYS = (
     "web_chat_leave_quickly", "web_chat_leave_hint", "web_chat_leave_keys", "web_chat_talk_to_person",
     "web_chat_clear", "web_chat_cleared", "web_chat_earlier_ended", "web_chat_you", "web_chat_assistant",
     "web_chat_choices", "web_chat_transcript", "web_chat_enter_hint", "web_chat_sending",
-    "web_chat_not_sent", "web_chat_new_tab", "web_chat_shown_for",
+    "web_chat_not_sent", "web_chat_new_tab", "web_chat_shown_for", "web_chat_language", "web_chat_language_change",
 )
 WIDGET_KEYS = ("chat_page_title", "web_chat_open", "web_chat_close")
 

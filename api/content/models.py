@@ -41,6 +41,9 @@ class Answer(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
     updated_by: Mapped[str] = mapped_column(String(120), default="seed")
 
+    translations: Mapped[list["AnswerTranslation"]] = relationship(
+        back_populates="answer", order_by="AnswerTranslation.language", viewonly=True)
+
 
 class AnswerVersion(Base):
     """One published version of an answer, kept for ever: what it said, who
@@ -66,3 +69,37 @@ class AnswerVersion(Base):
     note: Mapped[str] = mapped_column(Text, default="")
 
     answer: Mapped[Answer] = relationship()
+
+
+DRAFT = "drafted, not yet checked by a speaker"
+
+
+class AnswerTranslation(Base):
+    """An answer's words in another language (data/content/languages/), said
+    to a family who writes in it. Without one, the English is said.
+
+    `checked_by` is the name of the speaker who checked these words; empty,
+    they are a draft, and the editor says so. Seeded like answers: a row
+    still as shipped (`source_hash`) takes a newer shipped version; one comms
+    edited is kept.
+    """
+
+    __tablename__ = "answer_translations"
+    __table_args__ = (UniqueConstraint("answer_id", "language"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    answer_id: Mapped[int] = mapped_column(ForeignKey("answers.id", ondelete="CASCADE"), index=True)
+    language: Mapped[str] = mapped_column(String(8))
+    sms_text: Mapped[str] = mapped_column(Text)
+    web_text: Mapped[str] = mapped_column(Text)
+    checked_by: Mapped[str] = mapped_column(String(200), default="")
+    source_hash: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utc_now)
+    updated_by: Mapped[str] = mapped_column(String(120), default="seed")
+
+    answer: Mapped[Answer] = relationship(back_populates="translations")
+
+    @property
+    def review(self) -> str:
+        """What a comms officer sees: a draft, or who checked it."""
+        return f"checked by {self.checked_by}" if self.checked_by else DRAFT

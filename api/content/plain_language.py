@@ -79,6 +79,8 @@ class Rules:
     # The numbers each crisis answer must give: leaving one out is a hard
     # problem (the answer cannot be published).
     crisis_numbers: CrisisNumbers = field(default_factory=CrisisNumbers)
+    # Words in another language, in letters outside the basic set (UCS-2).
+    max_sms_segments_other_letters: int = 4
 
     def message(self, key: str, /, **values) -> str:
         """A message from the rules, filled in, on one line."""
@@ -131,6 +133,8 @@ def load_rules(path: Path | str = SHIPPED_RULES,
         messages=dict(data["messages"]),
         should_mention=_should_mention(data.get("should_mention") or {}),
         crisis_numbers=load_crisis_numbers(crisis_numbers_path) if crisis_numbers_path else CrisisNumbers(),
+        max_sms_segments_other_letters=int(limits.get("max_sms_segments_other_letters",
+                                                      2 * int(limits["max_sms_segments"]))),
     )
 
 
@@ -707,3 +711,60 @@ def check_answer(sms: str | None, web: str | None, rules: Rules | None = None, k
         filled, template_problems = fill_template(text, placeholders, where, rules)
         problems += template_problems or check_text(filled, where, rules, key)
     return sorted(problems, key=lambda p: p.level != "hard")
+
+
+def check_translation(sms: str | None, web: str | None, rules: Rules | None = None, key: str | None = None,
+                      placeholders: dict | None = None) -> list[Problem]:
+    """Every problem with an answer's words in another language, hard ones first.
+
+    What holds in every language: not empty, every number a crisis answer
+    must give, the English answer's `{placeholders}` only, short sentences,
+    and the text message cost, counted in 70-character parts when the
+    letters are outside the basic set (most of these languages). Reading
+    ease, jargon and acronyms are measures of English and are not applied."""
+    rules = rules or shipped_rules()
+    problems: list[Problem] = []
+    for text, where in ((sms, "sms"), (web, "web")):
+        filled, template_problems = fill_template(text, placeholders, where, rules)
+        if template_problems:
+            problems += template_problems
+            continue
+        name = WHERE_NAMES[where]
+        if not (filled or "").strip():
+            problems.append(Problem("hard", "empty", where, rules.message("empty", where=name)))
+            continue
+        missing = rules.crisis_numbers.missing(filled, key)
+        if missing:
+            problems.append(Problem("hard", "missing_crisis_number", where,
+                                    rules.crisis_numbers.message(name, missing)))
+        if where == "sms":
+            problems += _translation_cost(filled, rules)
+        problems += [Problem("soft", "long_sentence", where,
+                             rules.message("long_sentence", where=name, words=long.words, max=long.max_words,
+                                           sentence=_shorten(long.sentence)))
+                     for long in long_sentences(filled, rules)]
+    return sorted(problems, key=lambda p: p.level != "hard")
+
+
+def _translation_cost(text: str, rules: Rules) -> list[Problem]:
+    """Too many parts, counted in the units the text's letters take."""
+    length = sms_length(text, rules)
+    if length.encoding != "UCS-2":
+        most, limit, message = rules.max_sms_segments, rules.gsm7_part * rules.max_sms_segments, "too_many_segments"
+    else:
+        most = rules.max_sms_segments_other_letters
+        limit, message = rules.ucs2_part * most, "too_many_segments_other_letters"
+    if length.segments > most:
+        return [Problem("hard", "too_many_segments", "sms", rules.message(
+            message, segments=length.segments, max=most, units=length.units, limit=limit))]
+    return []
+
+
+def cost_note(text: str, rules: Rules | None = None) -> str:
+    """For the editor: why a text in letters outside the basic set costs
+    more ("each text holds 70 characters"), or "" for basic letters."""
+    rules = rules or shipped_rules()
+    length = sms_length(text, rules)
+    if length.encoding != "UCS-2":
+        return ""
+    return rules.message("other_letters", segments=length.segments, units=length.units)

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from api.content.models import Answer, AnswerVersion, utc_now
+from api.content.translations import translated_text
 
 CHANNELS = ("web", "sms")
 
@@ -23,26 +24,35 @@ class AnswerNotFound(LookupError):
     """No answer with this key."""
 
 
-def get_answer(session: Session, key: str, channel: str) -> str:
-    """The answer's text for a channel ("sms" or "web"), as stored now."""
+def _words_for(session: Session, answer: Answer, channel: str, language: str | None) -> str:
+    """The answer's text for a channel, in `language` when there are words for it."""
+    return translated_text(session, answer, channel, language) or (
+        answer.sms_text if channel == "sms" else answer.web_text)
+
+
+def get_answer(session: Session, key: str, channel: str, language: str | None = None) -> str:
+    """The answer's text for a channel ("sms" or "web"), as stored now: in
+    the family's `language` when comms have words for it, else in English."""
     answer = session.scalar(select(Answer).where(Answer.key == key))
     if answer is None:
         raise AnswerNotFound(key)
-    return answer.sms_text if channel == "sms" else answer.web_text
+    return _words_for(session, answer, channel, language)
 
 
-def response_message(session: Session, key: str, channel: str, values: dict[str, object] | None = None) -> dict:
+def response_message(session: Session, key: str, channel: str, values: dict[str, object] | None = None,
+                     language: str | None = None) -> dict:
     """An answer as one message with its quick replies: `{"text", "buttons"}`,
     the shape Rasa's NLG endpoint returns for a response (`utter_*`).
 
     With `values` (for Rasa: the conversation's slots and the action's
     arguments) a template's `{placeholders}` are filled; one with no value
     yet is left empty rather than stopping the message. Without, or for an
-    answer with no placeholders, the text is sent as written."""
+    answer with no placeholders, the text is sent as written. In the
+    family's `language` when comms have words for it."""
     answer = session.scalar(select(Answer).where(Answer.key == key))
     if answer is None:
         raise AnswerNotFound(key)
-    text = answer.sms_text if channel == "sms" else answer.web_text
+    text = _words_for(session, answer, channel, language)
     if answer.placeholders and values is not None:
         text = string.Formatter().vformat(text, (), _SlotValues(values))
     return {"text": text, "buttons": [dict(button) for button in answer.buttons or []]}
@@ -63,18 +73,20 @@ def render(session: Session, key: str, channel: str, **values: object) -> str:
     return get_answer(session, key, channel).format(**values)
 
 
-def fill_answer(session: Session, key: str, channel: str, facts: dict[str, str]) -> str:
+def fill_answer(session: Session, key: str, channel: str, facts: dict[str, str],
+                language: str | None = None) -> str:
     """An answer's text for a channel with its `{placeholders}` filled from
     `facts` (today's directory: phone numbers, partner services).
 
     Only an answer with `placeholders` is a template; any other is sent as
     written, so a brace a comms officer typed stays a brace. A placeholder
     the facts do not have (a partner service taken out of the directory)
-    falls back to the answer's example value rather than fail."""
+    falls back to the answer's example value rather than fail. In the
+    family's `language` when comms have words for it."""
     answer = session.scalar(select(Answer).where(Answer.key == key))
     if answer is None:
         raise AnswerNotFound(key)
-    text = answer.sms_text if channel == "sms" else answer.web_text
+    text = _words_for(session, answer, channel, language)
     if not answer.placeholders:
         return text
     missing = template_placeholders(text) - set(facts)

@@ -29,18 +29,19 @@ def crisis_kind(kind: str | None) -> str:
     return given if given in CRISIS_KINDS else FALLBACK_KIND
 
 
-def crisis_support(session: Session, kind: str | None, now: datetime, channel: str = "web") -> list[str]:
+def crisis_support(session: Session, kind: str | None, now: datetime, channel: str = "web",
+                   language: str | None = None) -> list[str]:
     """`crisis_<kind>` (`crisis_general` for an unknown kind, or a kind whose
     answer is missing), plus `crisis_out_of_hours` when the phone line is
-    closed.
+    closed. In the family's `language` where comms have words for it.
 
     Raises AnswerNotFound only if `crisis_general` is missing too.
     """
     kind = crisis_kind(kind)
     try:
-        text = get_answer(session, f"crisis_{kind}", channel)
+        text = get_answer(session, f"crisis_{kind}", channel, language)
     except AnswerNotFound:
-        text = get_answer(session, f"crisis_{FALLBACK_KIND}", channel)
+        text = get_answer(session, f"crisis_{FALLBACK_KIND}", channel, language)
     texts = [text]
     status = front_door_status(session, now)
     if not status.is_open and status.next_opens is not None:

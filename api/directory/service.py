@@ -160,9 +160,10 @@ def local_facts(session: Session) -> dict[str, str]:
     return facts
 
 
-def answer_with_local_facts(session: Session, key: str, channel: str = "web") -> list[str]:
+def answer_with_local_facts(session: Session, key: str, channel: str = "web",
+                            language: str | None = None) -> list[str]:
     """An answer, with the numbers and services it names as the directory has them now."""
-    return [fill_answer(session, key, channel, local_facts(session))]
+    return [fill_answer(session, key, channel, local_facts(session), language)]
 
 
 def front_door_timetable(session: Session) -> Timetable:

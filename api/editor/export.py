@@ -3,7 +3,9 @@ developer can bring the live words back into the repository.
 
 One YAML file per topic, named like the shipped file with that topic
 (`conversation.yml` for "Talking with the assistant"), in a zip. Each file
-reads back with `api.content.service.load_shipped_answers`.
+reads back with `api.content.service.load_shipped_answers`. The words in
+other languages go in `languages/<code>.yml`, as in data/content/languages/,
+with who checked them.
 """
 
 import io
@@ -15,7 +17,9 @@ from pathlib import Path
 import yaml
 from sqlalchemy.orm import Session
 
-from api.content.models import Answer
+from sqlalchemy import select
+
+from api.content.models import Answer, AnswerTranslation
 from api.editor.service import answers_by_topic
 
 
@@ -70,10 +74,24 @@ def topic_yaml(topic: str, answers: list[Answer], now: datetime) -> str:
     return header + body
 
 
+def language_yaml(language: str, rows: list[AnswerTranslation], now: datetime) -> str:
+    header = (f"# Exported from the content editor on {now:%Y-%m-%d %H:%M} UTC: the words live then.\n"
+              f"# To ship them, copy this file over data/content/languages/{language}.yml.\n")
+    entries = [{"key": row.answer.key, "sms": row.sms_text, "web": row.web_text,
+                **({"checked_by": row.checked_by} if row.checked_by else {})} for row in rows]
+    return header + yaml.dump({"language": language, "answers": entries}, Dumper=_Dumper, sort_keys=False,
+                              allow_unicode=True, width=76, default_flow_style=False)
+
+
 def export_zip(db: Session, content_dir: Path, now: datetime) -> bytes:
     known, taken = topic_files(content_dir), set()
     buffer = io.BytesIO()
+    by_language: dict[str, list[AnswerTranslation]] = {}
+    for row in db.scalars(select(AnswerTranslation).join(Answer).order_by(AnswerTranslation.language, Answer.key)):
+        by_language.setdefault(row.language, []).append(row)
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for topic, answers in answers_by_topic(db):
             archive.writestr(_file_name(topic, known, taken), topic_yaml(topic, answers, now))
+        for language, rows in by_language.items():
+            archive.writestr(f"languages/{language}.yml", language_yaml(language, rows, now))
     return buffer.getvalue()

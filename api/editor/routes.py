@@ -24,6 +24,7 @@ from api.deps import get_app_settings
 from api.editor import service
 from api.editor.checks import AnswerReport, answer_report
 from api.editor.export import export_zip
+from api.languages.service import load_languages
 from api.referrals.staff_routes import when
 from api.settings import Settings
 from api.staff.audit import record_audit
@@ -73,6 +74,7 @@ def _editor_page(request: Request, staff: StaffUser, answer: Answer, *, sms: str
         "errors": errors or [], "error_title": error_title, "field_errors": field_errors or {}, "stale": stale,
         "when": when, "min_reading_ease": f"{shipped_rules().min_reading_ease:g}",
         "required_numbers": shipped_rules().crisis_numbers.required(answer.key),
+        "language_names": {code: language.name for code, language in load_languages().items()},
     }, staff=staff, status_code=status_code)
 
 

@@ -24,6 +24,8 @@ from api.directory import service as directory
 from api.settings import Settings
 
 Channel = Literal["web", "sms"]
+# The language to answer in (api/languages/), as a code: "pl".
+LanguageCode = Query(default="en", pattern=r"^[a-z]{2,3}$")
 
 
 def require_actions_token(authorization: str | None = Header(default=None),
@@ -45,18 +47,18 @@ def messages(texts: list[str]) -> dict:
 
 
 @router.get("/answers/{key}")
-def answer(key: str, channel: Channel = "web", db: Session = Depends(get_db),
+def answer(key: str, channel: Channel = "web", language: str = LanguageCode, db: Session = Depends(get_db),
            now: datetime = Depends(get_now)) -> dict:
     """One answer as stored now; its quick replies too, when it has some.
     When the hub is shut, an answer naming daytime numbers comes after what
     can be done tonight (directory.tonight_first)."""
     try:
-        message = response_message(db, key, channel)
+        message = response_message(db, key, channel, language=language)
         named = template_placeholders(message["text"])
         # An answer naming the directory's numbers gets them as they are now;
         # a question with the family's details ({first_name}) comes as written.
         if named <= set(directory.local_facts(db)):
-            message["text"] = directory.answer_with_local_facts(db, key, channel)[0]
+            message["text"] = directory.answer_with_local_facts(db, key, channel, language)[0]
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no answer with that key")
     first = directory.tonight_first(db, now, channel) if any(n.endswith("_phone") for n in named) else []
@@ -86,6 +88,14 @@ class NlgRequest(BaseModel):
         metadata = latest.get("metadata") if isinstance(latest, dict) else None
         return "sms" if isinstance(metadata, dict) and metadata.get("channel") == "sms" else "web"
 
+    def family_language(self) -> str:
+        """The language to answer in, from the message's metadata (the api
+        sets `language` when it passes a message to Rasa)."""
+        latest = self.tracker.get("latest_message") or {}
+        metadata = latest.get("metadata") if isinstance(latest, dict) else None
+        language = metadata.get("language") if isinstance(metadata, dict) else None
+        return language if isinstance(language, str) and language.isalpha() and len(language) <= 3 else "en"
+
     def values(self) -> dict[str, Any]:
         """The slots, with what the action passed on top."""
         slots = self.tracker.get("slots") or {}
@@ -99,7 +109,7 @@ def nlg(body: NlgRequest, db: Session = Depends(get_db)) -> dict:
     404 for a name with no answer (Rasa then says its safe fallback)."""
     try:
         return response_message(db, body.response, body.family_channel(),
-                                {**directory.local_facts(db), **body.values()})
+                                {**directory.local_facts(db), **body.values()}, body.family_language())
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no answer with that key")
 
@@ -183,8 +193,8 @@ def talk_to_person(body: HubOnly, db: Session = Depends(get_db), now: datetime =
 
 @router.get("/crisis")
 def crisis(kind: str = Query(..., pattern=r"^[a-z_]{1,40}$"), channel: Channel = "web",
-           db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
+           language: str = LanguageCode, db: Session = Depends(get_db), now: datetime = Depends(get_now)) -> dict:
     try:
-        return messages(crisis_support(db, kind, now, channel))
+        return messages(crisis_support(db, kind, now, channel, language))
     except AnswerNotFound:
         raise HTTPException(status_code=404, detail="no crisis answer for that kind")

@@ -33,6 +33,7 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from api.bookings.models import Booking, ConversationContact
+from api.languages.service import language_pattern
 from api.turns.conversation import RASA_TRACKER_PREFIX, episode_key, pseudonym
 from api.turns.models import ConversationStart
 from api.chat.transcript import seen_key, transcript_key
@@ -301,7 +302,7 @@ def redis_keys_of(family: Family) -> tuple[list[str], list[str]]:
     exact, patterns = [], []
     for prefix in sorted(family.prefixes):
         exact += [transcript_key(prefix), seen_key(prefix), episode_key(prefix), chat_address_key(prefix)]
-        patterns.append(f"{RASA_TRACKER_PREFIX}{prefix}-*")
+        patterns += [f"{RASA_TRACKER_PREFIX}{prefix}-*", language_pattern(prefix)]
     for hashed in sorted(family.phone_hashes):
         patterns += [f"sms:rate:in:{hashed}:*", f"sms:rate:out:{hashed}:*"]
     return exact, patterns

@@ -61,6 +61,9 @@ class Referral(Base):
     hub_id: Mapped[int] = mapped_column(ForeignKey("hubs.id"))
     topics: Mapped[list[str]] = mapped_column(JSON, default=list)
     urgent: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The language the family wrote in (api/languages/): not English means
+    # the worker needs an interpreter, and sees so at the top of the request.
+    language: Mapped[str] = mapped_column(String(8), default="en", server_default="en")
     worker_id: Mapped[int] = mapped_column(ForeignKey("workers.id"))
     # When the family was told the worker would be in touch by.
     contact_by: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -70,6 +70,8 @@ class ReferralIn(_In):
     topics: list[str] = Field(default_factory=list)
     urgent: StrictBool = False
     transcript: list[TranscriptLine] = Field(default_factory=list)
+    # The language the family wrote in (api/languages/), as a code.
+    language: str = Field(default="en", pattern=r"^[a-z]{2,3}$")
 
     @field_validator("topics", mode="before")
     @classmethod

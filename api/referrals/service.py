@@ -224,12 +224,13 @@ def create_referral(session: Session, data: ReferralIn | dict, idempotency_key: 
         # "dont text it" said with the number counts as much as a "no" to the question.
         safe_to_text=parsed.contact.safe_to_text and not said.no_texts,
         safe_to_leave_message=parsed.contact.safe_to_leave_message and not said.no_voicemail, hub=hub,
-        topics=topics, topics_key=",".join(topics), urgent=parsed.urgent,
+        topics=topics, topics_key=",".join(topics), urgent=parsed.urgent, language=parsed.language,
         worker=assignment.worker, contact_by=assignment.contact_by, contact_today=assignment.today,
         contact_from=assignment.contact_from, postcode_district=outward_code(parsed.postcode), status="new",
         created_on=local(now).date(), out_of_hours=hub_timetable(session, hub).closes_at_if_open(now) is None,
     )
     _event(referral, "created", now, worker=assignment.worker.key, hub=hub.slug, urgent=parsed.urgent,
+           **({"language": parsed.language} if parsed.language != "en" else {}),
            contact_by=assignment.contact_by.isoformat(), **again)
     session.add(referral)
     if before_commit is not None:

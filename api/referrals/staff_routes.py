@@ -20,6 +20,7 @@ from api.db import get_db
 from api.deps import get_app_settings, get_redis
 from api.directory.models import Hub
 from api.directory.timetable import local
+from api.languages.service import language_name
 from api.referrals import endings, safeguarding, service
 from api.referrals.family_record import family_record
 from api.referrals.live import publish_referral_changed, queue_events
@@ -116,6 +117,7 @@ def _page(request: Request, db: Session, staff: StaffUser, referral: Referral, *
         "can_reassign": staff.role in ("front_door", "admin") and referral.is_open,
         "workers": service.workers_for_reassign(db) if staff.role in ("front_door", "admin") else [],
         "error": error, "notice": notice,
+        "language": "" if referral.language == "en" else language_name(referral.language),
     }
     return render(request, "referral.html", context, staff=staff, status_code=status_code)
 

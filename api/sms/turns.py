@@ -100,7 +100,7 @@ async def answer_one(rt: SmsRuntime, inbound_id: int) -> None:
                     # A try before this one may have reached Rasa and been cut
                     # off (its worker died): then Rasa's replies are taken from
                     # the tracker, and the text is not put to Rasa twice.
-                    texts = await assistant_replies(session, settings, sender, row.body, "sms", now,
+                    texts = await assistant_replies(session, redis, settings, sender, row.body, "sms", now,
                                                     turn_id=f"sms-{row.id}", retry=row.attempts > 1)
                 if not texts:  # Rasa answered with nothing: the action server is down
                     raise AssistantUnavailable("no replies")

@@ -87,11 +87,17 @@ def replies_from(body: object) -> list[Reply]:
 
 
 async def send_to_rasa_replies(rasa_url: str, sender: str, text: str, channel: str, timeout: float,
-                               turn_id: str | None = None) -> list[Reply]:
+                               turn_id: str | None = None, language: str = "en",
+                               written_in: str | None = None) -> list[Reply]:
     """Send one message to Rasa; return its replies with their quick replies.
     `turn_id` (no personal data) is kept with the message in the tracker, so
-    a retry can find out whether Rasa already took it (`replies_to_turn`)."""
-    metadata = {"channel": channel, **({"turn_id": turn_id} if turn_id else {})}
+    a retry can find out whether Rasa already took it (`replies_to_turn`).
+    `language` is the one to answer in (api/languages/): the actions and
+    the NLG endpoint read it back from the message's metadata; `written_in`,
+    this message's own language when it is clear, tells Rasa not to guess
+    at a language it was not trained on."""
+    metadata = {"channel": channel, "language": language, **({"turn_id": turn_id} if turn_id else {}),
+                **({"written_in": written_in} if written_in else {})}
     payload = {"sender": sender, "message": text, "metadata": metadata}
     with timed_turn(channel):  # for /metrics: turns, time, errors
         try:

@@ -156,6 +156,17 @@ def test_crisis_asks_for_the_signposting_of_that_kind(api):
     assert api[0][:2] == ("/internal/crisis", {"channel": "web", "kind": "violence"})
 
 
+def test_crisis_and_answers_are_asked_for_in_the_language_the_api_sent_with_the_message(api):
+    polish = tracker("crisis", [{"entity": "risk_kind", "value": "medical"}])
+    polish.latest_message["metadata"]["language"] = "pl"
+    run(family_actions.ActionCrisisSupport(), polish)
+    assert api[0][:2] == ("/internal/crisis", {"channel": "web", "kind": "medical", "language": "pl"})
+    odd = tracker("out_of_scope")
+    odd.latest_message["metadata"]["language"] = "../../x"  # not a language: English
+    run(family_actions.ActionAnswer(), odd)
+    assert "language" not in api[-1][1]
+
+
 def test_a_crisis_after_a_request_asks_the_api_to_make_that_request_urgent(api):
     async def crisis():
         await family_actions.ActionCrisisSupport().run(

@@ -182,6 +182,13 @@ def test_the_request_carries_consent_contact_safety_and_the_story():
                                   "times": "after 3", "safe_to_text": False, "safe_to_leave_message": False,
                                   "needs": None, "said_with_number": ""}
     assert request["urgent"] is True and request["hub"] == "Riverside Family Hub"
+    assert request["language"] == "en"
+
+
+def test_the_request_says_which_language_the_family_wrote_in_so_the_worker_brings_an_interpreter():
+    polish = tracker("riverside", "find_hub", {"consent": "yes"})
+    polish.latest_message["metadata"]["language"] = "pl"
+    assert referral_request(polish)["language"] == "pl"
 
 
 def test_a_number_given_with_a_condition_goes_with_the_request():

@@ -8,6 +8,8 @@ import zipfile
 
 import pytest
 
+from api.content.translations import load_shipped_translations
+from api.settings import REPO_ROOT
 from tests.api.conftest import AUTH
 from tests.api.content_editor_helpers import (  # noqa: F401 - fixtures
     CURLY, GOOD_SMS, GOOD_WEB, answer_key, audits, live_text, restore_answer, signed_in, template_key,
@@ -225,13 +227,17 @@ def test_an_unknown_answer_is_a_404_page(signed_in):
     assert client.get("/staff/content/answers/no_such_answer").status_code == 404
 
 
-def test_the_download_is_a_zip_of_content_files(signed_in, session_factory):
+def test_the_download_is_a_zip_of_content_files(signed_in, session_factory, tmp_path):
     client, _ = signed_in("worker")
     response = client.get("/staff/content/export")
     assert response.status_code == 200 and response.headers["content-type"] == "application/zip"
     assert re.match(r'attachment; filename="answers-\d{4}-\d{2}-\d{2}.zip"', response.headers["content-disposition"])
     with zipfile.ZipFile(io.BytesIO(response.content)) as archive:
         assert "conversation.yml" in archive.namelist()
+        # The words in other languages, in the shipped format, to copy back into data/content/languages/.
+        archive.extractall(tmp_path)
+    assert {(t.language, t.key) for t in load_shipped_translations(tmp_path / "languages")} == {
+        (t.language, t.key) for t in load_shipped_translations(REPO_ROOT / "data" / "content" / "languages")}
     assert audits(session_factory, "answers.exported")
 
 

@@ -42,7 +42,8 @@ def two_families(session_factory, clean_privacy_tables):
 
 def redis_of(test_redis, prefix: str) -> list[str]:
     names = [f"chat:transcript:{prefix}", f"chat:seen:{prefix}", f"conversation:{prefix}",
-             f"{RASA_TRACKER_PREFIX}{prefix}-0123456789abcdef"]
+             f"{RASA_TRACKER_PREFIX}{prefix}-0123456789abcdef",
+             f"language:{prefix}-0123456789abcdef"]  # the language the family writes in
     for name in names:
         test_redis.set(name, "gAAAAA-something", ex=600)
     return names

@@ -77,7 +77,8 @@ def test_a_whole_text_conversation_in_the_simulator(laptop, fake_rasa, twilio, s
     assert (row.source, row.phone, row.state) == ("simulator", FAMILY, "queued")
 
     run_jobs()  # the worker answers, exactly as for a real text
-    assert fake_rasa.received[0]["json"]["metadata"] == {"channel": "sms", "turn_id": f"sms-{row.id}"}
+    assert fake_rasa.received[0]["json"]["metadata"] == {"channel": "sms", "language": "en",
+                                                        "written_in": "en", "turn_id": f"sms-{row.id}"}
     thread = flat(laptop.get(f"/staff/sms-simulator/thread?thread_token={thread_token}").text)
     assert "when is riverside open" in thread
     assert "Hello from the stand-in A second reply" in thread and "Simulated (not really sent). 1 segment" in thread

@@ -33,7 +33,8 @@ def test_a_text_is_acknowledged_at_once_then_answered_in_one_joined_text(sms_app
 
     [call] = fake_rasa.received
     assert call["json"]["message"] == "when is riverside open"
-    assert call["json"]["metadata"] == {"channel": "sms", "turn_id": f"sms-{row.id}"}  # no personal data
+    assert call["json"]["metadata"] == {"channel": "sms", "language": "en", "written_in": "en",
+                                     "turn_id": f"sms-{row.id}"}  # no personal data
     sender = call["json"]["sender"]
     family, episode = sender.rsplit("-", 1)
     assert family == hmac.new(PSEUDONYM_KEY.encode(), FAMILY.encode(), hashlib.sha256).hexdigest()

@@ -1,0 +1,1 @@
+"""The languages a family can write and be answered in."""

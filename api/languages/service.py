@@ -1,0 +1,149 @@
+"""Which language a family writes in, so the assistant can answer in it.
+
+The turn (api/turns/turn.py) works it out on every message:
+1. a message that chooses a language ("English please", "po polsku") sets it;
+2. else a message the detector is sure of (LANGUAGE_MIN_CONFIDENCE, and long
+   enough to judge: "ok" or "tak" could be anything) sets it;
+3. else the conversation keeps the language it had (English to start).
+It is remembered in Redis for the Rasa conversation (its sender id, a
+pseudonym), for as long as the conversation lasts, and goes to Rasa with each
+message (metadata "language"); the api answers Rasa and the actions in that
+language wherever comms have words for it (api/content/translations.py).
+The message's own language, when clear, goes too ("written_in"): Rasa's
+intent classifier learnt English only and does not guess at other languages
+(bot/components.py UntrainedLanguageCheck).
+
+The detector is lingua-language-detector, which ships its models in the
+package: no download at run time.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from lingua import Language as Detected
+from lingua import LanguageDetectorBuilder
+from redis.asyncio import Redis
+
+from api.settings import REPO_ROOT, Settings
+
+LANGUAGES_FILE = REPO_ROOT / "data" / "languages.yml"
+ENGLISH = "en"
+# Fewer letters or words than this, in the Latin alphabet, say too little to
+# judge ("ok", "tak", "hi", and a name: "Agnieszka Kowalska" given in an
+# English conversation must not turn it Polish). Other scripts say more in
+# fewer letters: a couple of Bengali or Cyrillic letters rule most languages out.
+MIN_LATIN_LETTERS = 12
+MIN_LATIN_WORDS = 3
+MIN_OTHER_LETTERS = 2
+# A message this long or longer that names a language is about something
+# else ("my polish neighbour told me about the hub").
+MAX_WORDS_TO_CHOOSE = 4
+KEY_PREFIX = "language:"
+
+
+@dataclass(frozen=True)
+class FamilyLanguage:
+    code: str
+    name: str  # in English, for staff
+    own_name: str  # in its own words, for families
+    detector: str
+    choose: tuple[str, ...]
+
+
+@functools.lru_cache(maxsize=4)
+def load_languages(path: Path = LANGUAGES_FILE) -> dict[str, FamilyLanguage]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))["languages"]
+    return {code: FamilyLanguage(code, entry["name"], entry["own_name"], entry["detector"],
+                                 tuple(_words(phrase) for phrase in entry.get("choose") or ()))
+            for code, entry in data.items()}
+
+
+def switched_on(settings: Settings) -> dict[str, FamilyLanguage]:
+    """The languages LANGUAGES switches on, English first; an unknown code is left out."""
+    known = load_languages()
+    return {code: known[code] for code in settings.language_codes if code in known}
+
+
+def language_name(code: str | None) -> str:
+    """The language's name in English ("Polish"), for staff pages."""
+    known = load_languages()
+    return known[code].name if code in known else (code or "")
+
+
+def _words(text: str) -> str:
+    """Lower case, accents off, punctuation as spaces, one space between words."""
+    text = unicodedata.normalize("NFKD", text.lower())
+    text = "".join(ch for ch in text if not unicodedata.combining(ch) or ord(ch) > 0x36F)
+    return " ".join("".join(ch if unicodedata.category(ch)[0] in "LNM" else " " for ch in text).split())
+
+
+def chosen_language(text: str, languages: dict[str, FamilyLanguage]) -> str | None:
+    """The language a short message asks for ("English please", "po polsku prosze"), or None."""
+    words = _words(text)
+    if not words or len(words.split()) > MAX_WORDS_TO_CHOOSE:
+        return None
+    padded = f" {words} "
+    for code, language in languages.items():
+        if any(f" {phrase} " in padded for phrase in language.choose):
+            return code
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def _detector(names: tuple[str, ...]):
+    return LanguageDetectorBuilder.from_languages(*(getattr(Detected, name) for name in names)).build()
+
+
+def detected_language(text: str, languages: dict[str, FamilyLanguage], min_confidence: float) -> str | None:
+    """The language the detector is at least `min_confidence` sure of, or
+    None (too short to judge, or not sure)."""
+    if len(languages) < 2:
+        return None
+    letters = [ch for ch in text if ch.isalpha()]
+    latin = sum(1 for ch in letters if ord(ch) <= 0x24F)
+    if len(letters) - latin < MIN_OTHER_LETTERS and (latin < MIN_LATIN_LETTERS
+                                                      or len(text.split()) < MIN_LATIN_WORDS):
+        return None
+    by_name = {language.detector: code for code, language in languages.items()}
+    best = _detector(tuple(sorted(by_name))).compute_language_confidence_values(text)[0]
+    return by_name.get(best.language.name) if best.value >= min_confidence else None
+
+
+def language_key(sender: str) -> str:
+    return f"{KEY_PREFIX}{sender}"
+
+
+def language_pattern(pseudonym_hex: str) -> str:
+    """Every conversation's remembered language for one family, as a Redis pattern."""
+    return f"{KEY_PREFIX}{pseudonym_hex}-*"
+
+
+@dataclass(frozen=True)
+class TurnLanguage:
+    answer_in: str  # the conversation's language: answers come in it where comms have words
+    written_in: str | None  # this message's language, when it is clear; None when it is not
+    chosen: bool = False  # the message only chose the language ("po polsku")
+
+
+async def language_for_turn(redis: Redis, settings: Settings, sender: str, text: str) -> TurnLanguage:
+    """The language this message is written in, if clear, and the one to
+    answer it in, remembered for the conversation."""
+    languages = switched_on(settings)
+    chosen = chosen_language(text, languages)
+    found = chosen or detected_language(text, languages, settings.language_min_confidence)
+    key = language_key(sender)
+    if found:
+        await redis.set(key, found, ex=settings.conversation_quiet_seconds)
+        return TurnLanguage(found, found, chosen=chosen is not None)
+    remembered = await redis.get(key)
+    if remembered is not None:
+        await redis.expire(key, settings.conversation_quiet_seconds)
+        code = remembered.decode() if isinstance(remembered, bytes) else str(remembered)
+        if code in languages:
+            return TurnLanguage(code, None)
+    return TurnLanguage(ENGLISH, None)
