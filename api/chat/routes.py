@@ -187,7 +187,8 @@ def page_entries(entries: list[transcript.Entry]) -> list[dict]:
 
 
 def render_page(request: Request, db: Session, settings: Settings, embed: bool, entries: list[transcript.Entry],
-                notice: str = "", problem: str = "", typed: str = "", status: int = 200) -> HTMLResponse:
+                notice: str = "", problem: str = "", typed: str = "", status: int = 200,
+                language: str = "en") -> HTMLResponse:
     words = chat_words(db)
     script_words = {key: words[key] for key in (
         "assistant_unavailable", "web_chat_you", "web_chat_assistant", "web_chat_choices", "web_chat_cleared",
@@ -201,6 +202,7 @@ def render_page(request: Request, db: Session, settings: Settings, embed: bool, 
         # The language menu: each language by its own name; choosing one
         # sends that name, as if the family had typed it.
         "languages": [(code, language.own_name) for code, language in switched_on(settings).items()],
+        "language": language,
         "shown_hint": words["web_chat_shown_for"].replace(
             "{minutes}", str(max(1, min(settings.conversation_quiet_seconds, settings.web_chat_shown_seconds) // 60))),
     }
@@ -224,7 +226,7 @@ async def chat_page(request: Request, embed: str = "", notice: str = "", db: Ses
     token = request.cookies.get(COOKIE) or ""
     chat = await page_chat(redis, settings, token)
     return render_page(request, db, settings, embed == "1", chat.entries,
-                       notice="ended" if chat.earlier_ended else notice)
+                       notice="ended" if chat.earlier_ended else notice, language=chat.language)
 
 
 @router.post("/chat")
@@ -249,7 +251,7 @@ async def chat_form(request: Request, db: Session = Depends(get_db), redis: Redi
         response = render_page(request, db, settings, embed, chat.entries,
                                notice="ended" if outcome.earlier_ended else "",
                                problem=family_text(db, outcome.problem or "assistant_unavailable", "web"),
-                               typed=text, status=outcome.status)
+                               typed=text, status=outcome.status, language=chat.language)
     if new_cookie:
         set_chat_cookie(response, token, settings)
     log_turn(outcome, "form", started)

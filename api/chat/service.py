@@ -14,10 +14,12 @@ from sqlalchemy.orm import Session
 
 from api.chat import transcript
 from api.content.service import family_text
+from api.languages.service import forget_languages, remembered_language
 from api.limits import remember_chat_address, take_chat_turn
 from api.privacy.erasure import finish_erasure, pending_for
 from api.settings import Settings
-from api.turns.conversation import conversation_sender, end_episode, episode_is_live, forget_trackers, pseudonym
+from api.turns.conversation import (conversation_sender, end_episode, episode_is_live, episode_key, forget_trackers,
+                                    pseudonym)
 from api.turns.turn import AssistantUnavailable, Reply, assistant_messages
 
 MAX_MESSAGE_CHARS = 1000
@@ -50,6 +52,7 @@ class PageChat:
 
     entries: list[transcript.Entry] = field(default_factory=list)
     earlier_ended: bool = False
+    language: str = "en"  # the one the assistant writes in, chosen in the page's menu
 
 
 async def chat_reply(db: Session, redis: Redis, settings: Settings, cookie_token: str, text: str,
@@ -117,8 +120,11 @@ async def page_chat(redis: Redis, settings: Settings, cookie_token: str) -> Page
         return PageChat()
     hashed = pseudonym(settings.pseudonym_key, cookie_token)
     try:
-        if await episode_is_live(redis, settings.pseudonym_key, cookie_token):
-            return PageChat(await transcript.load(redis, hashed))
+        episode = await redis.get(episode_key(hashed))
+        if episode is not None:
+            episode = episode.decode() if isinstance(episode, bytes) else str(episode)
+            language = await remembered_language(redis, f"{hashed}-{episode}") or "en"
+            return PageChat(await transcript.load(redis, hashed), language=language)
         return PageChat(earlier_ended=await transcript.end(redis, hashed))
     except RedisError:
         return PageChat()
@@ -134,3 +140,4 @@ async def forget_chat(redis: Redis, settings: Settings, cookie_token: str) -> No
     await transcript.forget(redis, hashed)
     await end_episode(redis, settings.pseudonym_key, cookie_token)
     await forget_trackers(redis, hashed)
+    await forget_languages(redis, hashed)

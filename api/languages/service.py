@@ -123,6 +123,12 @@ def language_pattern(pseudonym_hex: str) -> str:
     return f"{KEY_PREFIX}{pseudonym_hex}-*"
 
 
+async def forget_languages(redis: Redis, pseudonym_hex: str) -> int:
+    """Forget the language of every conversation of this family; how many went."""
+    names = [name async for name in redis.scan_iter(match=language_pattern(pseudonym_hex), count=500)]
+    return await redis.delete(*names) if names else 0
+
+
 @dataclass(frozen=True)
 class TurnLanguage:
     answer_in: str  # the conversation's language: answers come in it where comms have words
@@ -140,10 +146,16 @@ async def language_for_turn(redis: Redis, settings: Settings, sender: str, text:
     if found:
         await redis.set(key, found, ex=settings.conversation_quiet_seconds)
         return TurnLanguage(found, found, chosen=chosen is not None)
-    remembered = await redis.get(key)
-    if remembered is not None:
+    remembered = await remembered_language(redis, sender)
+    if remembered in languages:
         await redis.expire(key, settings.conversation_quiet_seconds)
-        code = remembered.decode() if isinstance(remembered, bytes) else str(remembered)
-        if code in languages:
-            return TurnLanguage(code, None)
+        return TurnLanguage(remembered, None)
     return TurnLanguage(ENGLISH, None)
+
+
+async def remembered_language(redis: Redis, sender: str) -> str | None:
+    """The language this conversation is answered in, if one was set."""
+    remembered = await redis.get(language_key(sender))
+    if remembered is None:
+        return None
+    return remembered.decode() if isinstance(remembered, bytes) else str(remembered)

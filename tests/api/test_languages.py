@@ -181,3 +181,13 @@ def test_the_menu_works_without_javascript(make_client, fake_rasa, test_redis):
     client = make_client(rasa_url=fake_rasa.url, secure_cookies=False)
     chosen = client.post("/chat", data={"choice": "українською"}, follow_redirects=True)
     assert chosen.status_code == 200 and "Добре, я писатиму українською" in chosen.text
+
+
+def test_the_menu_shows_the_language_chosen_and_clearing_the_chat_forgets_it(make_client, fake_rasa, test_redis):
+    client = make_client(rasa_url=fake_rasa.url, secure_cookies=False)
+    client.post("/chat", data={"choice": "Polski"})
+    assert '<option value="Polski" lang="pl" selected>' in client.get("/chat").text
+    assert test_redis.keys("language:*")
+    client.post("/chat/forget", data={"then": "clear"})
+    assert not test_redis.keys("language:*")
+    assert '<option value="English" lang="en" selected>' in client.get("/chat").text
