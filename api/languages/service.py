@@ -28,8 +28,10 @@ import yaml
 from lingua import Language as Detected
 from lingua import LanguageDetectorBuilder
 from redis.asyncio import Redis
+from redis.exceptions import RedisError
 
 from api.settings import REPO_ROOT, Settings
+from api.turns.conversation import episode_key, pseudonym
 
 LANGUAGES_FILE = REPO_ROOT / "data" / "languages.yml"
 ENGLISH = "en"
@@ -156,6 +158,23 @@ async def language_for_turn(redis: Redis, settings: Settings, sender: str, text:
 async def remembered_language(redis: Redis, sender: str) -> str | None:
     """The language this conversation is answered in, if one was set."""
     remembered = await redis.get(language_key(sender))
-    if remembered is None:
+    return None if remembered is None else _text(remembered)
+
+
+def conversation_language(redis, settings: Settings, subject: str) -> str | None:
+    """For the SMS side's blocking Redis: the language of the current
+    conversation of `subject` (a phone number), or None (none set, no
+    conversation going, or Redis away: then the English is said)."""
+    if not settings.pseudonym_key:
         return None
-    return remembered.decode() if isinstance(remembered, bytes) else str(remembered)
+    hashed = pseudonym(settings.pseudonym_key, subject)
+    try:
+        episode = redis.get(episode_key(hashed))
+        code = redis.get(language_key(f"{hashed}-{_text(episode)}")) if episode is not None else None
+    except RedisError:
+        return None
+    return _text(code) if code is not None and _text(code) in switched_on(settings) else None
+
+
+def _text(value) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)

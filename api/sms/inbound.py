@@ -29,9 +29,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from api.bookings.service import confirm_number, confirmation
-from api.content.service import family_text, render
+from api.content.service import family_text, get_answer, render
 from api.crypto import normalise_phone, phone_hash
 from api.directory.service import front_door
+from api.languages.service import conversation_language
 from api.sms.jobs import enqueue_turn
 from api.sms.keywords import is_yes, keyword
 from api.sms.models import HANDLED, QUEUED, SmsInbound
@@ -107,10 +108,14 @@ def _keep(session: Session, rt: SmsRuntime, message_sid: str, from_number: str, 
     session.add(row)
     session.flush()  # a repeated MessageSid fails here
 
-    def handled(outcome: str, answer: str | None = None, kind: str | None = None, **values) -> Received:
+    def handled(outcome: str, answer: str | None = None, kind: str | None = None, language: str | None = None,
+                **values) -> Received:
         row.state, row.handled_as = HANDLED, outcome
         if answer:
-            words = render(session, answer, "sms", **values) if values else family_text(session, answer, "sms")
+            if language:
+                words = get_answer(session, answer, "sms", language).format(**values)
+            else:
+                words = render(session, answer, "sms", **values) if values else family_text(session, answer, "sms")
             queue_family_text(session, phone, words, kind, now, inbound_id=row.id)
         session.commit()
         return Received(outcome, row.id)
@@ -132,9 +137,12 @@ def _keep(session: Session, rt: SmsRuntime, message_sid: str, from_number: str, 
     if not text.strip():
         if not media_count:
             return handled("empty")
+        # In the language the family has been writing in (api/languages/).
+        language = conversation_language(rt.redis, rt.settings, phone)
         if media_type.lower().startswith("audio/"):
-            return handled("voice_note", "voice_note_only", "sms_media_only", phone=front_door(session).phone)
-        return handled("media_only", "sms_media_only", "sms_media_only")
+            return handled("voice_note", "voice_note_only", "sms_media_only", language,
+                           phone=front_door(session).phone)
+        return handled("media_only", "sms_media_only", "sms_media_only", language)
     try:
         allowed = take_inbound(rt.redis, rt.settings, number, wall)
     except RedisError:

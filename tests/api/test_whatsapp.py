@@ -219,6 +219,16 @@ def test_a_picture_gets_a_kind_reply_and_words_with_a_picture_reach_the_assistan
     assert [call["json"]["message"] for call in fake_rasa.received] == ["this is the letter from school"]
 
 
+def test_a_family_writing_in_polish_gets_the_voice_note_reply_in_polish(sms_app, fake_rasa, twilio):
+    client = sms_app()
+    whatsapp_in(client, "moje dziecko nie chce spać w nocy, co mogę zrobić")
+    run_jobs()
+    whatsapp_in(client, "", media=1, media_type="audio/ogg")
+    run_jobs()
+    voice = twilio.to(ON_WHATSAPP)[-1]["Body"]
+    assert "nie mogę odsłuchać wiadomości głosowych" in voice and "01632 960000" in voice and "'Polish'" in voice
+
+
 # --- delivery failures ---
 
 def test_twilio_refusing_a_message_after_the_24_hours_is_recorded_in_plain_words(sms_app, twilio, session_factory):
