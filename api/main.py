@@ -7,6 +7,7 @@ import logging
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from api.bookings.internal_routes import router as bookings_internal_router
@@ -24,6 +25,7 @@ from api.health.routes import router as health_router
 from api.health.service import redis_persistence_warning
 from api.internal.contract import install_internal_errors
 from api.internal.routes import router as internal_router
+from api.languages.service import warm_up
 from api.limits import BodyLimit, NoNullCharacters
 from api.privacy.internal_routes import router as privacy_internal_router
 from api.privacy.staff_routes import router as families_router
@@ -51,6 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         warning = await redis_persistence_warning(app.state.redis, settings.redis_may_persist)
         if warning:
             log.warning("%s", warning)
+        await run_in_threadpool(warm_up, settings)  # the language detector's models, before the first family
         yield
         await app.state.redis.aclose()
         app.state.engine.dispose()

@@ -32,6 +32,7 @@ from rq.worker_pool import WorkerPool
 
 from api.bookings.reminders import LOOP_SECONDS, reminders_job
 from api.directory.oruk_feed import oruk_feed_job
+from api.languages.service import warm_up
 from api.privacy.erasure import finish_erasures_job
 from api.privacy.retention import RETENTION_EVERY_SECONDS, retention_job
 from api.settings import get_settings
@@ -100,6 +101,7 @@ def main() -> None:  # pragma: no cover - process wiring around tested functions
         make_scheduler(connection, settings).start()
         return
     install_outbox_dispatch()  # replies committed by a job are sent at once
+    warm_up(settings)  # the language detector's models, loaded once here and shared by the forked workers
     pool = WorkerPool(list(QUEUES), connection=connection, num_workers=max(1, settings.sms_workers),
                       worker_class=SmsWorker)
     pool.start(logging_level="WARNING")  # rq logs every job at INFO; ours log what matters
