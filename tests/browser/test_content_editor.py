@@ -170,3 +170,21 @@ def test_what_we_could_not_answer_shows_masked_messages_and_passes_axe(tab, stac
     assert "marked as a new topic" in tab.inner_text("#notice")
     assert "New topic: Car repairs" in tab.inner_text("#done")
     no_blocking_problems(tab)
+
+
+def test_answers_in_other_languages_pass_axe_and_a_speaker_check_is_recorded_by_keyboard(tab, stack):
+    sign_in(tab, stack.env["DEMO_STAFF_PASSWORD"])
+    tab.goto("/staff/content/languages")
+    assert "Draft" in tab.inner_text("#language-ar")
+    no_blocking_problems(tab)
+    tab.goto("/staff/content/answers/crisis_check_in/languages/ar")
+    assert "each text holds 70 characters" in tab.inner_text("main")
+    no_blocking_problems(tab)
+    press_until(tab, "#checked_by")
+    tab.keyboard.type("Samira Haddad")
+    tab.keyboard.press("Tab")
+    with tab.expect_navigation():
+        tab.keyboard.press("Enter")
+    assert "Checked by Samira Haddad" in tab.inner_text("#review")
+    screenshot(tab, "answer_in_arabic")
+    no_blocking_problems(tab)
