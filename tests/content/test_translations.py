@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from api.content import plain_language as pl
+from api.content.crisis_numbers import gives_number
 from api.content.service import load_shipped_answers
 from api.content.translations import load_shipped_translations
 from api.crisis.service import CRISIS_KINDS
@@ -65,3 +66,12 @@ def test_a_translation_of_an_answer_that_does_not_exist_is_refused(tmp_path: Pat
     (tmp_path / "pl.yml").write_text("language: ro\nanswers: []\n", encoding="utf-8")
     with pytest.raises(ValueError, match="language must be 'pl'"):
         load_shipped_translations(tmp_path)
+
+
+@pytest.mark.parametrize("code", SWITCHED_ON)
+def test_what_a_family_is_told_when_their_language_is_not_understood_always_gives_999(code):
+    # The crisis rules in other languages are thinner than the English ones:
+    # a family the assistant cannot understand is told the number anyway.
+    [words] = [item for item in SHIPPED if item.language == code and item.key == "cannot_help"]
+    assert gives_number(words.sms_text, "999") and gives_number(words.web_text, "999")
+    assert gives_number(words.sms_text, "01632 960000")
