@@ -42,9 +42,9 @@ ENGLISH = "en"
 MIN_LATIN_LETTERS = 12
 MIN_LATIN_WORDS = 3
 MIN_OTHER_LETTERS = 2
-# A message this long or longer that names a language is about something
-# else ("my polish neighbour told me about the hub").
-MAX_WORDS_TO_CHOOSE = 4
+# A message longer than this that names a language is about something else
+# ("my polish neighbour told me about the hub").
+MAX_WORDS_TO_CHOOSE = 5
 KEY_PREFIX = "language:"
 
 
@@ -63,6 +63,13 @@ def load_languages(path: Path = LANGUAGES_FILE) -> dict[str, FamilyLanguage]:
     return {code: FamilyLanguage(code, entry["name"], entry["own_name"], entry["detector"],
                                  tuple(_words(phrase) for phrase in entry.get("choose") or ()))
             for code, entry in data.items()}
+
+
+@functools.lru_cache(maxsize=4)
+def _with_choice(path: Path = LANGUAGES_FILE) -> frozenset[str]:
+    """Words that may come with a choice of language ("please", "in")."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return frozenset(word for phrase in data.get("with_choice") or () for word in _words(str(phrase)).split())
 
 
 def switched_on(settings: Settings) -> dict[str, FamilyLanguage]:
@@ -85,14 +92,17 @@ def _words(text: str) -> str:
 
 
 def chosen_language(text: str, languages: dict[str, FamilyLanguage]) -> str | None:
-    """The language a short message asks for ("English please", "po polsku prosze"), or None."""
-    words = _words(text)
-    if not words or len(words.split()) > MAX_WORDS_TO_CHOOSE:
+    """The language a short message asks for ("English please", "po polsku
+    prosze"), or None: also when it says more than that ("english classes")."""
+    words = _words(text).split()
+    if not words or len(words) > MAX_WORDS_TO_CHOOSE:
         return None
-    padded = f" {words} "
     for code, language in languages.items():
-        if any(f" {phrase} " in padded for phrase in language.choose):
-            return code
+        for phrase in (phrase.split() for phrase in language.choose):
+            for start in range(len(words) - len(phrase) + 1):
+                rest = words[:start] + words[start + len(phrase):]
+                if words[start:start + len(phrase)] == phrase and set(rest) <= _with_choice():
+                    return code
     return None
 
 

@@ -64,8 +64,11 @@ def test_english_stays_english(text):
 @pytest.mark.parametrize("text, code", [
     ("English please", "en"), ("in english pls", "en"), ("po polsku", "pl"), ("Polski prosze", "pl"),
     ("în română", "ro"), ("بالعربي", "ar"), ("українською", "uk"), ("bangla", "bn"), ("Urdu mein", "ur"),
-    # naming a language in a longer message is about something else
+    ("can you speak english", "en"), ("po polsku proszę", "pl"),
+    # naming a language with anything else is about something else
     ("my polish neighbour told me about the hub", None), ("is there an english class for mums", None),
+    ("english classes", None), ("polish shop near me", None), ("english lessons?", None),
+    ("arabic school", None), ("urdu speaking worker", None),
 ])
 def test_a_family_can_choose_their_language_in_a_few_words(text, code):
     assert chosen_language(text, LANGUAGES) == code
