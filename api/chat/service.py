@@ -18,8 +18,8 @@ from api.languages.service import forget_languages, remembered_language
 from api.limits import remember_chat_address, take_chat_turn
 from api.privacy.erasure import finish_erasure, pending_for
 from api.settings import Settings
-from api.turns.conversation import (conversation_sender, end_episode, episode_is_live, episode_key, forget_trackers,
-                                    pseudonym)
+from api.turns.conversation import (conversation_sender, current_sender, end_episode, episode_is_live,
+                                    forget_trackers, pseudonym)
 from api.turns.turn import AssistantUnavailable, Reply, assistant_messages
 
 MAX_MESSAGE_CHARS = 1000
@@ -120,10 +120,9 @@ async def page_chat(redis: Redis, settings: Settings, cookie_token: str) -> Page
         return PageChat()
     hashed = pseudonym(settings.pseudonym_key, cookie_token)
     try:
-        episode = await redis.get(episode_key(hashed))
-        if episode is not None:
-            episode = episode.decode() if isinstance(episode, bytes) else str(episode)
-            language = await remembered_language(redis, f"{hashed}-{episode}") or "en"
+        sender = await current_sender(redis, settings.pseudonym_key, cookie_token)
+        if sender is not None:
+            language = await remembered_language(redis, sender) or "en"
             return PageChat(await transcript.load(redis, hashed), language=language)
         return PageChat(earlier_ended=await transcript.end(redis, hashed))
     except RedisError:

@@ -69,8 +69,7 @@ def seed_translations(session: Session, shipped: list[ShippedTranslation]) -> in
         if answer is None:
             raise ValueError(f"{item.language}: no English answer {item.key!r} to translate")
         new_hash = _hash(item.sms_text, item.web_text, item.checked_by)
-        row = session.scalar(select(AnswerTranslation).where(AnswerTranslation.answer_id == answer.id,
-                                                             AnswerTranslation.language == item.language))
+        row = translation(session, answer, item.language)
         if row is None:
             session.add(AnswerTranslation(answer=answer, language=item.language, sms_text=item.sms_text,
                                           web_text=item.web_text, checked_by=item.checked_by,
@@ -86,10 +85,7 @@ def seed_translations(session: Session, shipped: list[ShippedTranslation]) -> in
 
 def translated_text(session: Session, answer: Answer, channel: str, language: str | None) -> str | None:
     """The answer's words in `language` for a channel, or None (English, or none yet)."""
-    if not language or language == ENGLISH:
-        return None
-    row = session.scalar(select(AnswerTranslation).where(AnswerTranslation.answer_id == answer.id,
-                                                         AnswerTranslation.language == language))
+    row = translation(session, answer, language) if language and language != ENGLISH else None
     if row is None:
         return None
     return row.sms_text if channel == "sms" else row.web_text

@@ -81,19 +81,20 @@ class NlgRequest(BaseModel):
     tracker: dict[str, Any] = Field(default_factory=dict)
     channel: dict[str, Any] = Field(default_factory=dict)
 
-    def family_channel(self) -> Channel:
-        """SMS or web chat, from the message's metadata (the api sets
-        `channel` when it passes a message to Rasa), as the actions decide."""
+    def _metadata(self) -> dict:
+        """The latest message's metadata: the api sets `channel` and `language`
+        when it passes a message to Rasa."""
         latest = self.tracker.get("latest_message") or {}
         metadata = latest.get("metadata") if isinstance(latest, dict) else None
-        return "sms" if isinstance(metadata, dict) and metadata.get("channel") == "sms" else "web"
+        return metadata if isinstance(metadata, dict) else {}
+
+    def family_channel(self) -> Channel:
+        """SMS or web chat, as the actions decide."""
+        return "sms" if self._metadata().get("channel") == "sms" else "web"
 
     def family_language(self) -> str:
-        """The language to answer in, from the message's metadata (the api
-        sets `language` when it passes a message to Rasa)."""
-        latest = self.tracker.get("latest_message") or {}
-        metadata = latest.get("metadata") if isinstance(latest, dict) else None
-        language = metadata.get("language") if isinstance(metadata, dict) else None
+        """The language to answer in."""
+        language = self._metadata().get("language")
         return language if isinstance(language, str) and language.isalpha() and len(language) <= 3 else "en"
 
     def values(self) -> dict[str, Any]:

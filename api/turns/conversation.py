@@ -51,6 +51,17 @@ async def conversation_sender(redis: Redis, key: str, subject: str, quiet_second
     return f"{hashed}-{episode}"
 
 
+async def current_sender(redis: Redis, key: str, subject: str) -> str | None:
+    """The Rasa sender id of this subject's live episode, or None; starts none."""
+    if not key:
+        raise ValueError("PSEUDONYM_KEY is not set")
+    hashed = pseudonym(key, subject)
+    episode = await redis.get(episode_key(hashed))
+    if episode is None:
+        return None
+    return f"{hashed}-{episode.decode() if isinstance(episode, bytes) else episode}"
+
+
 async def episode_is_live(redis: Redis, key: str, subject: str) -> bool:
     """True while this subject's current episode has not gone quiet."""
     if not key:
